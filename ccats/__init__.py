@@ -1,0 +1,1 @@
+"""The `ccats` command: runs the whole system, one service, or an operator's request."""

@@ -1,0 +1,3 @@
+from ccats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The five ccats services; each owns one PostgreSQL schema."""

@@ -1,0 +1,1 @@
+"""Attendance: taps, pending records, check-outs, corrections, absences (ATT-1..9)."""

@@ -1,0 +1,1 @@
+"""Billing: month close, submissions, claims and reports (BILL-1..10)."""

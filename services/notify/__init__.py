@@ -1,0 +1,1 @@
+"""Notify: every message a person must get, in English and Spanish (NOT-1..3)."""

@@ -1,0 +1,11 @@
+"""Handlers of the notify service.
+
+The kernel already gives it health (`ops.health.notify`, a share of `ops.health`)
+and its outbox relay; its own subscribers are registered here as it grows.
+"""
+
+from shared.service import ServiceRuntime
+
+
+def register(rt: ServiceRuntime) -> None:
+    rt.log.debug("notify handlers registered")

@@ -1,0 +1,1 @@
+"""Bus setup: streams declared in one place, the broker, the dead-letter subject."""

@@ -1,0 +1,230 @@
+"""Events the services publish on JetStream, flat at the top level."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from shared.contract import subjects
+from shared.contract.base import Event
+from shared.contract.eligibility import AuthorizationRecord, ProviderRecord
+from shared.contract.types import (
+    AttendanceStatus,
+    Channel,
+    Code,
+    Direction,
+    Id,
+    Language,
+    Month,
+)
+
+
+class AuthorizationChanged(Event, AuthorizationRecord):
+    """`authorization.changed`: the full new state of an authorization and what changed.
+
+    Carries everything other services need, so none reads authorization's tables
+    (architecture rule 1).
+    """
+
+    subject: ClassVar[str] = "authorization.changed"
+
+    status: Literal["active", "ended", "cancelled"]  # type: ignore[assignment]
+    changes: list[str]
+
+
+# --- authorization ---------------------------------------------------------
+
+
+class ProviderChanged(Event, ProviderRecord):
+    """`authorization.provider_changed`: a provider's full new state and what changed.
+
+    Status and type changes end authorizations (AUTH-3); billing stops paying a
+    provider on hold (BILL-8).
+    """
+
+    subject: ClassVar[str] = subjects.PROVIDER_CHANGED
+
+    changes: list[str]
+
+
+# --- identity --------------------------------------------------------------
+
+
+class PinSetLinkIssued(Event):
+    """`identity.pin_link_issued`: a SET PIN link for an adult, or its reminder (ID-3)."""
+
+    subject: ClassVar[str] = subjects.PIN_LINK_ISSUED
+
+    person_id: Id
+    link_token: Id
+    expires_at: AwareDatetime
+    reminder: bool = False
+
+
+class PinSet(Event):
+    """`identity.pin_set`: an adult has set their PIN (ID-1, ID-3). Never carries the PIN."""
+
+    subject: ClassVar[str] = subjects.PIN_SET_EVENT
+
+    person_id: Id
+
+
+# --- attendance ------------------------------------------------------------
+
+
+class AttendanceEvent(Event):
+    """Fields of an attendance record (ATT-1); `occurred_at` is when it happened,
+    not when it arrived. Not published by itself."""
+
+    record_id: Id
+    provider_id: Id
+    child_id: Id
+    case_id: Id
+    """The one case the record is attributed to (ATT-6)."""
+    direction: Direction
+    channel: Channel
+    status: AttendanceStatus
+    device_id: Id | None = None
+    person_id: Id | None = None
+    """The adult who signed, when one did."""
+    operator_id: Id | None = None
+    """The provider operator who acted, when one did (ATT-2, ATT-5)."""
+
+
+class AttendanceRecorded(AttendanceEvent):
+    """`attendance.recorded`: a record was created or changed state (ATT-1)."""
+
+    subject: ClassVar[str] = subjects.ATTENDANCE_RECORDED
+
+
+class PendingAttendanceCreated(AttendanceEvent):
+    """`attendance.pending`: a record awaits the parent until `deadline` (ATT-2, ATT-3)."""
+
+    subject: ClassVar[str] = subjects.ATTENDANCE_PENDING
+
+    status: Literal["pending"] = "pending"
+    deadline: AwareDatetime
+
+
+class CheckOutMissing(Event):
+    """`attendance.checkout_missing`: a child was checked out automatically at
+    11:59 pm on `date` (ATT-3)."""
+
+    subject: ClassVar[str] = subjects.CHECKOUT_MISSING
+
+    record_id: Id
+    provider_id: Id
+    child_id: Id
+    date: date
+    case_id: Id | None = None
+
+
+class AbsenceStandardExceeded(Event):
+    """`attendance.absence_standard_exceeded`: a child's counted absences passed the
+    standard in the eligibility period; the parent must be contacted (ATT-8)."""
+
+    subject: ClassVar[str] = subjects.ABSENCE_STANDARD_EXCEEDED
+
+    child_id: Id
+    case_id: Id
+    count: Annotated[int, Field(ge=0)]
+    period_start: date
+    period_end: date
+    standard: Annotated[int, Field(ge=0)] | None = None
+
+
+# --- billing ---------------------------------------------------------------
+
+
+class MonthClosed(Event):
+    """`billing.month_closed`: a provider's month ended; its billing cycle starts (BILL-1)."""
+
+    subject: ClassVar[str] = subjects.MONTH_CLOSED
+
+    provider_id: Id
+    month: Month
+    submit_by: date | None = None
+    """The last day to submit the month (BILL-1), when the program sets one."""
+
+
+class ClaimReady(Event):
+    """`billing.claim_ready`: a claim is stored in the NATS object store (BILL-9)."""
+
+    subject: ClassVar[str] = subjects.CLAIM_READY
+
+    provider_id: Id
+    month: Month
+    bucket: Id
+    object: Id
+
+
+class SupplementalReason(StrEnum):
+    """Known values of `SupplementalBillRequired.code` (the field stays open)."""
+
+    already_submitted = "already_submitted"  # BILL-2
+    absence_without_attendance = "absence_without_attendance"  # BILL-3
+    age_out_of_range = "age_out_of_range"  # BILL-4
+    time_limit_exceeded = "time_limit_exceeded"  # BILL-5
+    provider_on_hold = "provider_on_hold"  # BILL-8
+    pending_expired = "pending_expired"  # ATT-2
+
+
+class SupplementalBillRequired(Event):
+    """`billing.supplemental_required`: a child's month goes on a supplemental bill
+    (BILL-2..BILL-5); `code` says why."""
+
+    subject: ClassVar[str] = subjects.SUPPLEMENTAL_REQUIRED
+
+    provider_id: Id
+    month: Month
+    child_id: Id
+    authorization_id: Id
+    code: Code
+
+
+# --- notify ----------------------------------------------------------------
+
+
+class NotificationSent(Event):
+    """`notify.sent`: a message went out, to an adult or a provider (NOT-1..NOT-3)."""
+
+    subject: ClassVar[str] = subjects.NOTIFICATION_SENT
+
+    notification_id: Id
+    person_id: Id | None = None
+    provider_id: Id | None = None
+    kind: Code
+    channel: Literal["email", "sms", "app"] = "email"
+    language: Language
+
+    @model_validator(mode="after")
+    def _has_recipient(self) -> NotificationSent:
+        if self.person_id is None and self.provider_id is None:
+            raise ValueError("person_id or provider_id is required")
+        return self
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    AuthorizationChanged,
+    ProviderChanged,
+    PinSetLinkIssued,
+    PinSet,
+    AttendanceRecorded,
+    PendingAttendanceCreated,
+    CheckOutMissing,
+    AbsenceStandardExceeded,
+    MonthClosed,
+    ClaimReady,
+    SupplementalBillRequired,
+    NotificationSent,
+)
+"""Every event the services publish."""
+
+EVENTS_BY_SUBJECT: dict[str, type[Event]] = {cls.subject: cls for cls in EVENT_TYPES}
+"""The event class for each subject."""
+
+if len(EVENTS_BY_SUBJECT) != len(EVENT_TYPES):  # pragma: no cover - a programming error
+    raise RuntimeError("two event classes share a subject")

@@ -1,0 +1,182 @@
+"""The transactional outbox: events are written with the state change that
+causes them, and a relay publishes them to JetStream afterwards (rule 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from opentelemetry import context, propagate, trace
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.contract.base import Event
+
+log = logging.getLogger("ccats.outbox")
+
+PublishFn = Callable[[bytes, str, dict[str, str]], Awaitable[object]]
+"""Publish (payload, subject, headers) to JetStream and return only after the PubAck."""
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    table = Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Text, nullable=False, unique=True),
+        Column("subject", Text, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("traceparent", Text),
+        Column("tracestate", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+    )
+    Index(
+        "ix_outbox_unpublished",
+        table.c.id,
+        postgresql_where=table.c.published_at.is_(None),
+    )
+    return table
+
+
+async def add_to_outbox(conn: AsyncConnection, outbox: Table, event: Event) -> None:
+    """Stage `event` in the caller's transaction, with the trace it belongs to."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    await conn.execute(
+        outbox.insert().values(
+            event_id=str(event.event_id),
+            subject=event.subject,
+            payload=event.model_dump_json(by_alias=True).encode(),
+            traceparent=carrier.get("traceparent"),
+            tracestate=carrier.get("tracestate"),
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes staged events in order, each with `Nats-Msg-Id` = `event_id`.
+
+    Rows are claimed with `FOR UPDATE SKIP LOCKED`, so replicas share the work;
+    a row is marked published only after JetStream's PubAck. A failed publish is
+    retried with the same message id, which the stream's duplicate window turns
+    into a no-op if the first attempt had in fact been stored.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        publish: PublishFn,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = 200,
+        tracer: trace.Tracer | None = None,
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._publish = publish
+        self._poll = poll_seconds
+        self._batch = batch_size
+        self._tracer = tracer or trace.get_tracer("ccats.outbox")
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures = 0
+
+    def wake(self) -> None:
+        """Called after a commit that staged events, to publish them at once."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self._poll
+        while True:
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.failures += 1
+                log.warning("outbox relay could not publish; will retry", exc_info=True)
+                published = 0
+                backoff = min(backoff * 2, 10.0)
+            if published >= self._batch:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of staged events; returns how many."""
+        o = self._outbox
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        o.c.id,
+                        o.c.event_id,
+                        o.c.subject,
+                        o.c.payload,
+                        o.c.traceparent,
+                        o.c.tracestate,
+                    )
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            done: list[int] = []
+            failure: Exception | None = None
+            for row in rows:
+                try:
+                    await self._publish_row(row)
+                except Exception as exc:  # stop here: order matters, retry later
+                    failure = exc
+                    break
+                done.append(row.id)
+            if done:
+                await conn.execute(
+                    update(o).where(o.c.id.in_(done)).values(published_at=func.now())
+                )
+        if failure is not None:
+            raise failure
+        return len(done)
+
+    async def _publish_row(self, row: object) -> None:
+        carrier = {k: v for k in ("traceparent", "tracestate") if (v := getattr(row, k))}
+        parent = propagate.extract(carrier)
+        token = context.attach(parent)
+        try:
+            headers = {"Nats-Msg-Id": row.event_id}  # type: ignore[attr-defined]
+            await self._publish(row.payload, row.subject, headers)  # type: ignore[attr-defined]
+        finally:
+            context.detach(token)
