@@ -29,6 +29,7 @@ def migrations_dir(service: str) -> Path:
 def alembic_config(service: str, database_url: str = "") -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(migrations_dir(service)))
     config.set_main_option("service", service)
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))

@@ -1,0 +1,71 @@
+"""Services run in the test's event loop, against the real servers, with their
+spans collected in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from services.runtime import create_runtime
+from shared.clock import Clock
+from shared.service import SERVICES, ServiceRuntime
+from shared.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunningSystem:
+    runtimes: dict[str, ServiceRuntime]
+    spans: InMemorySpanExporter = field(default_factory=InMemorySpanExporter)
+
+
+def tracer_provider(service: str, exporter: InMemorySpanExporter) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": f"ccats-{service}"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, names: tuple[str, ...] = SERVICES, clock: Clock | None = None
+) -> AsyncIterator[RunningSystem]:
+    spans = InMemorySpanExporter()
+    runtimes = {
+        name: create_runtime(
+            name, settings, clock=clock, tracer_provider=tracer_provider(name, spans)
+        )
+        for name in names
+    }
+    started: list[ServiceRuntime] = []
+    try:
+        for runtime in runtimes.values():
+            await runtime.start()
+            started.append(runtime)
+        yield RunningSystem(runtimes, spans)
+    finally:
+        for runtime in reversed(started):
+            await runtime.stop()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.05
+) -> T:
+    """The first truthy answer of `probe`; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
