@@ -3,6 +3,7 @@ database (copied from a migrated template) and freshly declared streams."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -92,10 +93,8 @@ async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
     client = await nats.connect(nats_url, connect_timeout=5)
     js = client.jetstream()
     for spec in STREAMS:
-        try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
             await js.delete_stream(spec.name)
-        except nats.js.errors.NotFoundError:
-            pass
     await declare_streams(js)
     yield client
     await client.close()
