@@ -101,6 +101,9 @@ class ServiceRuntime:
             log_level=logging.DEBUG,
             max_reconnect_attempts=-1,
             graceful_timeout=10.0,
+            error_cb=self._on_nats_error,
+            disconnected_cb=self._on_nats_disconnected,
+            reconnected_cb=self._on_nats_reconnected,
         )
         self.engine = async_engine(settings.database_url)
         self.outbox = outbox
@@ -149,6 +152,15 @@ class ServiceRuntime:
                 f"{self.name}: database schema is at {current}, code expects {head}; "
                 "run `ccats migrate` first"
             )
+
+    async def _on_nats_error(self, error: Exception) -> None:
+        self.log.warning("NATS connection error: %s", error or type(error).__name__)
+
+    async def _on_nats_disconnected(self) -> None:
+        self.log.warning("disconnected from NATS; reconnecting")
+
+    async def _on_nats_reconnected(self) -> None:
+        self.log.info("reconnected to NATS")
 
     # --- transactions and the outbox ---------------------------------------
 

@@ -177,6 +177,7 @@ def users(provider_ids: Iterable[str], person_ids: Iterable[str]) -> list[User]:
                 "billing.claim.get",
                 "billing.report",
                 "$JS.API.INFO",
+                "$JS.API.STREAM.NAMES",
                 f"$JS.API.STREAM.INFO.{REPORTS_STREAM}",
                 *_consume(REPORTS_STREAM),
             ),
