@@ -23,9 +23,7 @@ class FixedClock:
     """A clock that stands still until moved: for tests and `ops.*` runs for a date."""
 
     def __init__(self, moment: datetime) -> None:
-        if moment.tzinfo is None:
-            raise ValueError("a clock's moment must carry its offset")
-        self._moment = moment
+        self.set(moment)
 
     def now(self) -> datetime:
         return self._moment
@@ -34,4 +32,6 @@ class FixedClock:
         self._moment += delta
 
     def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("a clock's moment must carry its offset")
         self._moment = moment

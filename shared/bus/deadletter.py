@@ -3,6 +3,7 @@ with the reason, so the consumer can go on and nothing is lost."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,10 @@ from pydantic import BaseModel
 from shared.contract.errors import ErrorCode
 
 DEADLETTER_PREFIX = "deadletter"
+SECRET_FIELDS = frozenset({"pin", "pin_confirm", "link_token", "token", "password", "pepper"})
+"""Body fields never copied to a dead letter: the DEADLETTER stream is read by
+operators, while a link token may go only to notify (architecture rule 6)."""
+REDACTED = "[redacted]"
 
 
 class DeadLetter(BaseModel):
@@ -52,7 +57,27 @@ def dead_letter(
         reason=reason,
         errors=errors or [],
         delivered=delivered,
-        payload=payload.decode("utf-8", errors="replace"),
+        payload=redacted_payload(payload),
         headers={k: v for k, v in headers.items() if k.lower() != "authorization"},
         failed_at=datetime.now(UTC),
     )
+
+
+def redacted_payload(payload: bytes) -> str:
+    """The body as text, with every secret field's value replaced, at any depth."""
+    text = payload.decode("utf-8", errors="replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(_redact(body), ensure_ascii=False)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if k.lower() in SECRET_FIELDS else _redact(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value

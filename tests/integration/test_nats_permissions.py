@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -132,10 +132,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 # --- clients -------------------------------------------------------------------
 
 
-@dataclass
-class User:
+@dataclass(frozen=True)
+class Connection:
     nc: NATS
-    errors: list[str] = field(default_factory=list)
+    errors: list[str]
 
     def refused(self, action: str, subject: str) -> bool:
         """The server answered `Permissions Violation for <action> to "<subject>"`.
@@ -149,14 +149,14 @@ class User:
 @asynccontextmanager
 async def connected(
     server: Server, user: str, *, private_inbox: bool = False
-) -> AsyncIterator[User]:
+) -> AsyncIterator[Connection]:
     """Connect as `user`; a device or person user listens on its own inbox only."""
-    client = User(nc=None)  # type: ignore[arg-type]
+    errors: list[str] = []
 
     async def on_error(error: Exception) -> None:
-        client.errors.append(str(error))
+        errors.append(str(error))
 
-    client.nc = await nats.connect(
+    nc = await nats.connect(
         server.url,
         user=user,
         password=server.passwords[user],
@@ -166,9 +166,9 @@ async def connected(
         connect_timeout=2,
     )
     try:
-        yield client
+        yield Connection(nc, errors)
     finally:
-        await client.nc.close()
+        await nc.close()
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 2.0) -> bool:
@@ -180,11 +180,21 @@ async def eventually(check: Callable[[], bool], timeout: float = 2.0) -> bool:
     return True
 
 
-async def delivered(observer: User, sub: Subscription, *senders: User) -> list[str]:
+async def barrier(user: Connection) -> None:
+    """Return once the server has processed everything `user` sent so far.
+
+    nats-py 2.16 writes a flush's PING straight to the socket, ahead of commands
+    still buffered, so `flush()` alone is no barrier: push the buffer out first.
+    """
+    await user.nc._flush_pending(force_flush=True)
+    await user.nc.flush()
+
+
+async def delivered(observer: Connection, sub: Subscription, *senders: Connection) -> list[str]:
     """Subjects `sub` received from what `senders` published so far."""
     for sender in senders:
-        await sender.nc.flush()
-    await observer.nc.flush()
+        await barrier(sender)
+    await barrier(observer)
     subjects = []
     while True:
         try:
@@ -221,7 +231,7 @@ def test_kiosk_publishes_only_for_its_own_provider(server: Server) -> None:
             connected(server, "kiosk-P1", private_inbox=True) as kiosk,
         ):
             watch = await attendance.nc.subscribe("kiosk.*.>")
-            await attendance.nc.flush()
+            await barrier(attendance)
             await kiosk.nc.publish("kiosk.P1.tap", b"{}")
             for subject in forbidden:
                 await kiosk.nc.publish(subject, b'{"from": "kiosk-P1"}')
@@ -243,7 +253,7 @@ def test_kiosk_is_answered_on_its_own_inbox_and_reads_no_one_else(server: Server
             connected(server, "kiosk-P1") as careless,
         ):
             await attendance.nc.subscribe("kiosk.*.signin", cb=answer_ok)
-            await attendance.nc.flush()
+            await barrier(attendance)
             reply = await kiosk.nc.request("kiosk.P1.signin", b"{}", timeout=2)
             assert reply.data == b'{"ok": true}'
 
@@ -284,7 +294,7 @@ def test_only_the_eligibility_user_feeds_eligibility(server: Server) -> None:
             assert ack.stream == "ELIGIBILITY"
 
             watch = await attendance.nc.subscribe("kiosk.*.>")
-            await attendance.nc.flush()
+            await barrier(attendance)
             await eligibility.nc.publish("kiosk.P1.tap", b"{}")
             assert await eventually(lambda: eligibility.refused("publish", "kiosk.P1.tap"))
             assert await delivered(attendance, watch, eligibility) == []
@@ -321,8 +331,8 @@ def test_parent_asks_only_about_itself(server: Server) -> None:
         ):
             await attendance.nc.subscribe("parent.*.>", cb=answer_ok)
             await identity.nc.subscribe("identity.pin.set", cb=answer_ok)
-            await attendance.nc.flush()
-            await identity.nc.flush()
+            await barrier(attendance)
+            await barrier(identity)
 
             own = await parent.nc.request("parent.A1.pending.list", b"{}", timeout=2)
             assert own.data == b'{"ok": true}'
@@ -383,7 +393,7 @@ def test_each_role_sends_only_its_own_scope(
             connected(server, user, private_inbox=private) as sender,
         ):
             watch = await observer.nc.subscribe(subject)
-            await observer.nc.flush()
+            await barrier(observer)
             await sender.nc.publish(subject, b"{}")
             if not allowed:
                 assert await eventually(lambda: sender.refused("publish", subject))

@@ -8,6 +8,7 @@ nothing is lost, nothing is done twice.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import sys
@@ -15,8 +16,6 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # runnable with --noconftest
-
-import asyncio
 
 import pytest
 from hypothesis import given
@@ -204,7 +203,7 @@ def test_eligibility_pushes_are_stored(subject: str) -> None:
 
 
 def test_a_subject_no_stream_stores_is_refused_by_name() -> None:
-    with pytest.raises(LookupError, match="nope.nothing"):
+    with pytest.raises(LookupError, match=r"nope\.nothing"):
         stream_for("nope.nothing")
 
 
@@ -223,7 +222,6 @@ def test_no_stream_captures_a_request_subject(subject: str) -> None:
 def test_every_contract_request_is_checked() -> None:
     # The list above follows the contract: a new request class is covered automatically.
     assert {cls.subject for cls in REQUEST_TYPES} <= REQUEST_PATTERNS
-    assert len(REQUEST_TYPES) == 19
 
 
 @given(scope=st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True))
@@ -335,7 +333,7 @@ def test_duplicate_window_outlasts_the_relays_retries(monkeypatch: pytest.Monkey
     # Rule 4: a relay that republishes an event it had in fact stored (PubAck lost)
     # does so within the duplicate window, so JetStream drops the second copy.
     longest_wait = max(_relay_waits(monkeypatch, failures=30))
-    assert DUPLICATE_WINDOW_SECONDS > longest_wait
+    assert longest_wait < DUPLICATE_WINDOW_SECONDS
     # Room for several retries and the publish timeouts between them, not just one.
     assert DUPLICATE_WINDOW_SECONDS >= 10 * RELAY_MAX_BACKOFF_SECONDS
 
