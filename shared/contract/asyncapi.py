@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.bus.deadletter import DeadLetter
+from shared.bus.deadletter import SECRET_FIELDS, DeadLetter
 from shared.bus.streams import stream_for
 from shared.contract import queries, subjects
 from shared.contract.base import ContractModel
@@ -84,9 +84,7 @@ _PARAMETER_DESCRIPTIONS: dict[str, str] = {
         "decide who may send it; the service reads the scope from the subject, never "
         "from the body."
     ),
-    "subject": (
-        "The subject of the refused message, all its tokens (e.g. `eligibility.case`)."
-    ),
+    "subject": "The subject of the refused message, all its tokens (e.g. `eligibility.case`).",
 }
 
 ELIGIBILITY_RECORDS: dict[str, type[BaseModel]] = {
@@ -176,9 +174,8 @@ def _address(subject: str) -> tuple[str, str, dict[str, str]]:
             address.append(token)
             ident.append(token)
             continue
-        name = (_SCOPE_PARAMETERS.get(tokens[0]) if position == 1 else None) or (
-            f"token{position}"
-        )
+        scope = _SCOPE_PARAMETERS.get(tokens[0]) if position == 1 else None
+        name = scope or f"token{position}"
         if name in parameters:
             raise ValueError(f"{subject!r}: two scope tokens named {name!r}")
         parameters[name] = _PARAMETER_DESCRIPTIONS.get(name, "One NATS subject token.")
@@ -260,9 +257,7 @@ def _schemas(models: Iterable[type[BaseModel]]) -> dict[str, Any]:
     for model in unique:
         ref = refs[(model, "validation")]["$ref"]
         if ref != REF.format(model=model.__name__):
-            raise ValueError(
-                f"two contract models are named {model.__name__}: rename one ({ref})"
-            )
+            raise ValueError(f"two contract models are named {model.__name__}: rename one ({ref})")
     for name, schema in _HEADER_SCHEMAS.items():
         if name in schemas:
             raise ValueError(f"a contract model is named {name}, like a header schema")
@@ -372,7 +367,10 @@ def asyncapi_document(version: str) -> dict[str, Any]:
         "address": f"{subjects.DEADLETTER_PREFIX}.{{subject}}",
         "description": "A JetStream message that was malformed, or failed on its last "
         "delivery, is published here under its own subject (e.g. "
-        f"`{example}`) with the reason, and the consumer goes on.",
+        f"`{example}`) with the reason, and the consumer goes on. The body is kept as "
+        "text with the values of its secret fields redacted ("
+        + ", ".join(f"`{field}`" for field in sorted(SECRET_FIELDS))
+        + ").",
         "messages": {DeadLetter.__name__: {"$ref": f"#/components/messages/{DeadLetter.__name__}"}},
         "parameters": {"subject": {"description": _PARAMETER_DESCRIPTIONS["subject"]}},
         "summary": _KIND_DESCRIPTIONS["deadletter"],
@@ -381,9 +379,7 @@ def asyncapi_document(version: str) -> dict[str, Any]:
     operations[_operation_id("send", DEADLETTER_CHANNEL)] = {
         "action": "send",
         "channel": {"$ref": f"#/channels/{DEADLETTER_CHANNEL}"},
-        "messages": [
-            {"$ref": f"#/channels/{DEADLETTER_CHANNEL}/messages/{DeadLetter.__name__}"}
-        ],
+        "messages": [{"$ref": f"#/channels/{DEADLETTER_CHANNEL}/messages/{DeadLetter.__name__}"}],
         "summary": "Park a message that can never be handled.",
         "tags": [{"name": "deadletter"}],
     }
