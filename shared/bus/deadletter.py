@@ -75,9 +75,7 @@ def redacted_payload(payload: bytes) -> str:
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: REDACTED if k.lower() in SECRET_FIELDS else _redact(v) for k, v in value.items()
-        }
+        return {k: REDACTED if k.lower() in SECRET_FIELDS else _redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v) for v in value]
     return value

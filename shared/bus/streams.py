@@ -35,12 +35,19 @@ STREAMS: tuple[StreamSpec, ...] = (
         "Authorization and provider changes",
     ),
     StreamSpec(
-        "IDENTITY", ("identity.pin_link_issued", "identity.pin_set"), "Set-PIN links, PINs set"
+        "IDENTITY",
+        ("identity.pin_link_issued", "identity.pin_set", "identity.registration_code_issued"),
+        "Set-PIN links, PINs set, registration codes (only notify may read it)",
     ),
     StreamSpec("ATTENDANCE", ("attendance.>",), "Attendance records, pending, absences"),
     StreamSpec(
         "BILLING",
-        ("billing.month_closed", "billing.claim_ready", "billing.supplemental_required"),
+        (
+            "billing.month_closed",
+            "billing.claim_ready",
+            "billing.supplemental_required",
+            "billing.submission_deadline_approaching",
+        ),
         "Month closes, claims, supplemental bills",
     ),
     StreamSpec("NOTIFY", ("notify.sent",), "Messages sent to people"),

@@ -62,6 +62,26 @@ class PinSetLinkIssued(Event):
     link_token: Id
     expires_at: AwareDatetime
     reminder: bool = False
+    first_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: Language = "en"
+    """Who to write to and how: the event carries it so notify needs no lookup."""
+
+
+class RegistrationCodeIssued(Event):
+    """`identity.registration_code_issued`: a one-time code for a provider
+    administrator registering (ID-8); only notify reads the IDENTITY stream."""
+
+    subject: ClassVar[str] = "identity.registration_code_issued"
+
+    provider_id: Id
+    first_name: str
+    last_name: str
+    email: str
+    code: str
+    expires_at: AwareDatetime
+    language: Language = "en"
 
 
 class PinSet(Event):
@@ -188,6 +208,44 @@ class SupplementalBillRequired(Event):
 # --- notify ----------------------------------------------------------------
 
 
+class PendingDeadlineApproaching(Event):
+    """`attendance.pending_deadline_approaching`: a pending record the parent has
+    not acted on, two days before it expires (ATT-2, ATT-3, NOT-2)."""
+
+    subject: ClassVar[str] = "attendance.pending_deadline_approaching"
+
+    record_id: Id
+    provider_id: Id
+    child_id: Id
+    case_id: Id
+    deadline: AwareDatetime
+    days_left: int
+
+
+class AttendanceErrorsUnresolved(Event):
+    """`attendance.errors_unresolved`: at day end, a provider's records still in
+    error (incomplete pair, out of sequence), which block submission (ATT-4, NOT-2)."""
+
+    subject: ClassVar[str] = "attendance.errors_unresolved"
+
+    provider_id: Id
+    date: date
+    errors: list[dict[str, str]]
+    """Each `{child_id, code}`; codes `incomplete_pair` or `out_of_sequence`."""
+
+
+class SubmissionDeadlineApproaching(Event):
+    """`billing.submission_deadline_approaching`: a month not yet submitted, near
+    its deadline (BILL-1, NOT-2)."""
+
+    subject: ClassVar[str] = "billing.submission_deadline_approaching"
+
+    provider_id: Id
+    month: str
+    deadline: date
+    days_left: int
+
+
 class NotificationSent(Event):
     """`notify.sent`: a message went out, to an adult or a provider (NOT-1..NOT-3)."""
 
@@ -212,6 +270,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ProviderChanged,
     PinSetLinkIssued,
     PinSet,
+    RegistrationCodeIssued,
     AttendanceRecorded,
     PendingAttendanceCreated,
     CheckOutMissing,
@@ -219,6 +278,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MonthClosed,
     ClaimReady,
     SupplementalBillRequired,
+    PendingDeadlineApproaching,
+    AttendanceErrorsUnresolved,
+    SubmissionDeadlineApproaching,
     NotificationSent,
 )
 """Every event the services publish."""
