@@ -181,6 +181,49 @@ EVENT_SAMPLES: dict[type[Event], dict[str, Any]] = {
             },
         ),
         (
+            EVENTS_BY_SUBJECT["identity.registration_code_issued"],
+            {
+                "occurred_at": NOW,
+                "provider_id": "p1",
+                "first_name": "Maria",
+                "last_name": "Lopez",
+                "email": "maria@example.org",
+                "code": "483920",
+                "expires_at": NOW,
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["attendance.pending_deadline_approaching"],
+            {
+                "occurred_at": NOW,
+                "record_id": "r1",
+                "provider_id": "p1",
+                "child_id": "c1",
+                "case_id": "k1",
+                "deadline": NOW,
+                "days_left": 2,
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["attendance.errors_unresolved"],
+            {
+                "occurred_at": NOW,
+                "provider_id": "p1",
+                "date": "2025-03-03",
+                "errors": [{"child_id": "c1", "code": "incomplete_pair"}],
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["billing.submission_deadline_approaching"],
+            {
+                "occurred_at": NOW,
+                "provider_id": "p1",
+                "month": "2025-02",
+                "deadline": "2025-03-10",
+                "days_left": 3,
+            },
+        ),
+        (
             NotificationSent,
             {
                 "occurred_at": NOW,
