@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -115,6 +116,8 @@ class ServiceRuntime:
             poll_seconds=settings.relay_poll_seconds,
             tracer=self.tracer_provider.get_tracer(f"ccats.{name}"),
         )
+        self._workers: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
         self.serve(f"ops.health.{name}", _Empty)(self._own_health)
         self.serve("ops.health", _Empty, queue="ccats-health")(self._system_health)
 
@@ -126,8 +129,8 @@ class ServiceRuntime:
             self.broker,
             logger=self.log,
             on_startup=[self.check_migrated],
-            after_startup=[self.relay.start],
-            on_shutdown=[self.relay.stop],
+            after_startup=[self._start_background],
+            on_shutdown=[self._stop_background],
             after_shutdown=[self.engine.dispose],
         )
 
@@ -135,12 +138,66 @@ class ServiceRuntime:
         """Start in the current event loop (tests, or several services in one process)."""
         await self.check_migrated()
         await self.broker.start()
-        await self.relay.start()
+        await self._start_background()
 
     async def stop(self) -> None:
-        await self.relay.stop()
+        await self._stop_background()
         await self.broker.stop()
         await self.engine.dispose()
+
+    # --- background work -----------------------------------------------------
+
+    def worker(
+        self, name: str
+    ) -> Callable[[Callable[[], Awaitable[None]]], Callable[[], Awaitable[None]]]:
+        """Register a long-running loop, started after the broker and stopped before it."""
+
+        def register(loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+            self._workers[name] = loop
+            return loop
+
+        return register
+
+    def periodic(
+        self, name: str, every: timedelta
+    ) -> Callable[[Callable[[datetime], Awaitable[None]]], Callable[[datetime], Awaitable[None]]]:
+        """Register a scheduled job, run with the clock's time every `every`.
+
+        The same job is also reachable as an `ops.*` request for a given date or
+        time, so a job must be idempotent: running it twice for one moment
+        changes nothing the second time. A failing run is logged and retried at
+        the next tick.
+        """
+
+        def register(
+            job: Callable[[datetime], Awaitable[None]],
+        ) -> Callable[[datetime], Awaitable[None]]:
+            async def loop() -> None:
+                while True:
+                    try:
+                        await job(self.clock.now())
+                    except Exception:
+                        self.log.exception("scheduled job failed", extra={"job": name})
+                    await asyncio.sleep(every.total_seconds())
+
+            self._workers[name] = loop
+            return job
+
+        return register
+
+    async def _start_background(self) -> None:
+        await self.relay.start()
+        self._tasks = [
+            asyncio.create_task(loop(), name=f"{self.name}:{name}")
+            for name, loop in self._workers.items()
+        ]
+
+    async def _stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.relay.stop()
 
     async def check_migrated(self) -> None:
         """Refuse to start on a schema that is not at this code's newest revision."""
@@ -340,6 +397,9 @@ class ServiceRuntime:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2.0)
         if not self.relay.running:
             raise RequestRefused(ErrorCode.service_unavailable, "outbox relay stopped")
+        stopped = [t.get_name() for t in self._tasks if t.done()]
+        if stopped:
+            raise RequestRefused(ErrorCode.service_unavailable, f"stopped: {', '.join(stopped)}")
         return {"ok": True, "service": self.name, "status": "up", "version": self.version}
 
     async def _system_health(self, _: BaseModel, __: str) -> dict[str, Any]:
