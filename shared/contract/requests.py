@@ -358,8 +358,10 @@ SERVICE_NAMES = ("identity", "authorization", "attendance", "billing", "notify")
 
 
 class ServiceHealth(ContractModel):
-    status: Literal["up"]
-    version: NonEmpty
+    """One service's state; `down` (no version) appears only in a refusal's `services`."""
+
+    status: Literal["up", "down"]
+    version: NonEmpty | None = None
 
 
 class HealthReply(OkReply):
