@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -69,3 +72,18 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+async def stream_messages(nc: NatsClient, stream: str, subject: str) -> list[Msg]:
+    """Every message stored on `subject` in `stream`, read by an ephemeral consumer."""
+    js = nc.jetstream()
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return []
+    sub = await js.pull_subscribe(subject, stream=stream)
+    try:
+        return await sub.fetch(info.state.messages, timeout=2)
+    except TimeoutError:
+        return []
+    finally:
+        await sub.unsubscribe()

@@ -18,7 +18,7 @@ from shared.inbox import first_delivery
 from shared.service import ServiceRuntime, Transaction
 from shared.settings import Settings
 from tests.factories import as_json, authorization_record
-from tests.running import eventually, running
+from tests.running import eventually, running, stream_messages
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +31,7 @@ class Probe(Event):
 
 
 async def dead_letters(nc: NatsClient) -> list[dict]:
-    js = nc.jetstream()
-    info = await js.stream_info("DEADLETTER")
-    if not info.state.messages:
-        return []
-    sub = await js.pull_subscribe("deadletter.>", stream="DEADLETTER")
-    msgs = await sub.fetch(info.state.messages, timeout=2)
-    await sub.unsubscribe()
+    msgs = await stream_messages(nc, "DEADLETTER", "deadletter.>")
     return [json.loads(m.data) | {"_subject": m.subject} for m in msgs]
 
 

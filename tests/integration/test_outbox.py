@@ -18,6 +18,7 @@ from shared.db import async_engine
 from shared.outbox import OutboxRelay, add_to_outbox
 from shared.settings import Settings
 from tests.factories import authorization_record
+from tests.running import eventually, stream_messages
 
 pytestmark = pytest.mark.integration
 
@@ -48,14 +49,7 @@ def relay(engine, nc: NatsClient) -> OutboxRelay:
 
 
 async def stored(nc: NatsClient) -> list:
-    js = nc.jetstream()
-    info = await js.stream_info("AUTHORIZATION")
-    if not info.state.messages:
-        return []
-    sub = await js.pull_subscribe("authorization.changed", stream="AUTHORIZATION")
-    msgs = await sub.fetch(info.state.messages, timeout=2)
-    await sub.unsubscribe()
-    return msgs
+    return await stream_messages(nc, "AUTHORIZATION", "authorization.changed")
 
 
 async def unpublished(engine) -> int:
@@ -144,8 +138,6 @@ async def test_relay_running_in_the_background_publishes_after_a_wake(
         async with engine.begin() as conn:
             await add_to_outbox(conn, store.outbox, changed())
         relay.wake()
-        from tests.running import eventually
-
         assert await eventually(lambda: stored(nc))
     finally:
         await relay.stop()
