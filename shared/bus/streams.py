@@ -44,6 +44,7 @@ STREAMS: tuple[StreamSpec, ...] = (
         "BILLING",
         (
             "billing.month_closed",
+            "billing.month_submitted",
             "billing.claim_ready",
             "billing.supplemental_required",
             "billing.submission_deadline_approaching",

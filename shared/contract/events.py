@@ -234,6 +234,68 @@ class AttendanceErrorsUnresolved(Event):
     """Each `{child_id, code}`; codes `incomplete_pair` or `out_of_sequence`."""
 
 
+class MonthSubmitted(Event):
+    """`billing.month_submitted`: children whose month the provider submitted (BILL-2).
+
+    Attendance stops changing those days in place: later changes go on a
+    supplemental bill.
+    """
+
+    subject: ClassVar[str] = "billing.month_submitted"
+
+    provider_id: Id
+    month: str
+    child_ids: list[Id]
+
+
+class AttendanceChanged(Event):
+    """`attendance.changed`: a record was approved, modified, deleted, corrected or
+    expired; the new row replaces the old one, which stays on record (ATT-5)."""
+
+    subject: ClassVar[str] = "attendance.changed"
+
+    record_id: Id
+    replaces: Id
+    provider_id: Id
+    child_id: Id
+    case_id: Id
+    direction: Literal["in", "out"]
+    occurred_at: AwareDatetime
+    status: Literal["confirmed", "pending", "expired", "deleted"]
+    change: Literal["approved", "modified", "deleted", "corrected", "expired"]
+    by: str
+    """The person, operator or `system` that made the change."""
+    reason: str | None = None
+
+
+class AbsenceRecorded(Event):
+    """`attendance.absence`: a reported absence or a Z-day (ATT-7)."""
+
+    subject: ClassVar[str] = "attendance.absence"
+
+    provider_id: Id
+    child_id: Id
+    case_id: Id
+    authorization_id: Id
+    date: date
+    kind: Literal["reported", "zday"]
+    reason: str
+    counts_as_absence: bool
+
+
+class MonthAttested(Event):
+    """`attendance.month_attested`: a provider or parent attested a child's monthly
+    record (ATT-9)."""
+
+    subject: ClassVar[str] = "attendance.month_attested"
+
+    provider_id: Id
+    child_id: Id
+    month: str
+    by_role: Literal["provider", "parent"]
+    by: str
+
+
 class SubmissionDeadlineApproaching(Event):
     """`billing.submission_deadline_approaching`: a month not yet submitted, near
     its deadline (BILL-1, NOT-2)."""
@@ -280,6 +342,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SupplementalBillRequired,
     PendingDeadlineApproaching,
     AttendanceErrorsUnresolved,
+    AttendanceChanged,
+    AbsenceRecorded,
+    MonthAttested,
+    MonthSubmitted,
     SubmissionDeadlineApproaching,
     NotificationSent,
 )

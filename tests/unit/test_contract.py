@@ -214,6 +214,50 @@ EVENT_SAMPLES: dict[type[Event], dict[str, Any]] = {
             },
         ),
         (
+            EVENTS_BY_SUBJECT["attendance.changed"],
+            {
+                "occurred_at": NOW,
+                "record_id": "r2",
+                "replaces": "r1",
+                "provider_id": "p1",
+                "child_id": "c1",
+                "case_id": "k1",
+                "direction": "out",
+                "status": "confirmed",
+                "change": "approved",
+                "by": "a1",
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["attendance.absence"],
+            {
+                "occurred_at": NOW,
+                "provider_id": "p1",
+                "child_id": "c1",
+                "case_id": "k1",
+                "authorization_id": "au1",
+                "date": "2025-03-03",
+                "kind": "zday",
+                "reason": "no_attendance",
+                "counts_as_absence": True,
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["attendance.month_attested"],
+            {
+                "occurred_at": NOW,
+                "provider_id": "p1",
+                "child_id": "c1",
+                "month": "2025-02",
+                "by_role": "parent",
+                "by": "a1",
+            },
+        ),
+        (
+            EVENTS_BY_SUBJECT["billing.month_submitted"],
+            {"occurred_at": NOW, "provider_id": "p1", "month": "2025-02", "child_ids": ["c1"]},
+        ),
+        (
             EVENTS_BY_SUBJECT["billing.submission_deadline_approaching"],
             {
                 "occurred_at": NOW,
