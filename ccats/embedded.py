@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 NATS_DEFAULT_PORT = 4222
@@ -96,7 +97,9 @@ class EmbeddedPostgres:
         self.url = ""
 
     def start(self) -> None:
-        import pgserver
+        with warnings.catch_warnings():  # platformdirs warns on machines without XDG dirs
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+            import pgserver
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
