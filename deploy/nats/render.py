@@ -9,14 +9,19 @@ person where the scope is in the subject (contract, "Who may send what"):
   IDENTITY stream, which carries set-PIN link tokens (architecture rule 6);
   stream changes are left to the bootstrap user (`ccats migrate`);
 - the eligibility system alone may publish `eligibility.>` (AUTH-1);
+- attendance and billing may also ask identity the internal requests that check
+  a tap's credential and an operator (`INTERNAL_REQUESTS`);
 - a kiosk user per provider may publish `kiosk.<provider>.>` only, a provider
-  portal user `provider.<provider>.>`, a parent user `parent.<person>.>` and
+  portal user `provider.<provider>.>` (its administrators and operators; identity
+  checks the acting operator's role), a parent user `parent.<person>.>` and
   `identity.pin.set`; these users receive replies only on a private inbox,
   `_INBOX.<user>` (the client sets it as its inbox prefix), so no one reads
   the replies of another provider or person;
-- the operator sends `ops.>` and the read queries and may inspect streams and
-  dead letters; billing staff ask for claims and reports and read the
-  `ccats-reports` object store.
+- the operator (system administrator) sends `ops.>` and the read queries and may
+  inspect streams and dead letters; billing staff (region administrators) ask for
+  claims and reports and read the `ccats-reports` object store.
+
+Which user each role of ID-7 connects as is `ROLES`.
 
 No password is written here: each user's password is `$CCATS_NATS_PASSWORD_<USER>`,
 which nats-server takes from its environment.
@@ -56,6 +61,27 @@ REPORTS_STREAM = f"OBJ_{REPORTS_BUCKET}"
 
 QUERIES = ("authorization.get", "billing.claim.get", "billing.report")
 """Read requests the operator and the services may send."""
+
+INTERNAL_REQUESTS: Mapping[str, tuple[str, ...]] = {
+    "attendance": ("identity.credential.verify", "identity.operator.verify"),
+    "billing": ("identity.operator.verify",),
+}
+"""Requests one service sends another: attendance has identity check each tap's
+credential (ID-4) and the operator named on a record (ID-7); billing the operator
+who submits a month."""
+
+ROLES: Mapping[str, str] = {
+    "system_admin": "operator",
+    "region_admin": "billing-staff",
+    "provider_admin": "provider-{provider}",
+    "provider_operator": "provider-{provider}",
+    "parent": "parent-{person}",
+    "delegate": "parent-{person}",
+}
+"""The NATS user each role of ID-7 connects as. A provider's administrators and
+operators share its portal user: the scope is the provider, and identity checks
+the acting `operator_id`'s role for what only administrators may do (creating
+and ending operators). A kiosk is a device, not a role: `kiosk-{provider}`."""
 
 SERVES: Mapping[str, tuple[str, ...]] = {
     "identity": ("kiosk.*.>", "provider.*.>", "parent.*.>"),
@@ -121,9 +147,21 @@ def _reports_writer() -> tuple[str, ...]:
     )
 
 
+def user_for(role: str, *, provider: str = "", person: str = "") -> str:
+    """The NATS user of a role (ID-7), for a provider or person where it is scoped."""
+    return ROLES[role].format(provider=provider, person=person)
+
+
 def service_user(name: str) -> User:
     reads = [s for s in EVENT_STREAMS if s != LINK_TOKEN_STREAM or name == "notify"]
-    publish = [f"{name}.>", "deadletter.>", "ops.>", *QUERIES, *_JS_DISCOVERY]
+    publish = [
+        f"{name}.>",
+        "deadletter.>",
+        "ops.>",
+        *QUERIES,
+        *INTERNAL_REQUESTS.get(name, ()),
+        *_JS_DISCOVERY,
+    ]
     if name == "billing":
         reads.append(REPORTS_STREAM)
         publish.extend(_reports_writer())
@@ -158,7 +196,8 @@ def users(provider_ids: Iterable[str], person_ids: Iterable[str]) -> list[User]:
         User("eligibility", "the state eligibility system", ("eligibility.>",), ("_INBOX.>",)),
         User(
             "operator",
-            "operations: ops requests, read queries, stream and dead-letter inspection",
+            "system administrator (operations): ops requests, read queries, stream and "
+            "dead-letter inspection",
             (
                 "ops.>",
                 *QUERIES,
@@ -172,7 +211,8 @@ def users(provider_ids: Iterable[str], person_ids: Iterable[str]) -> list[User]:
         ),
         User(
             "billing-staff",
-            "billing staff: claims, reports, the reports object store (read)",
+            "region administrator (billing staff): claims, reports, the reports object "
+            "store (read)",
             (
                 "billing.claim.get",
                 "billing.report",
@@ -186,7 +226,10 @@ def users(provider_ids: Iterable[str], person_ids: Iterable[str]) -> list[User]:
     ]
     for raw in provider_ids:
         provider = _scoped_id(raw, "provider id")
-        for role, prefix in (("kiosk", "kiosk"), ("provider portal", "provider")):
+        for role, prefix in (
+            ("kiosk", "kiosk"),
+            ("provider portal (administrators and operators)", "provider"),
+        ):
             name = f"{prefix}-{provider}"
             result.append(
                 User(

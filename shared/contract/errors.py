@@ -55,3 +55,28 @@ class ErrorCode(StrEnum):
     age_out_of_range = "age_out_of_range"  # child's age outside the range served (BILL-4)
     absence_without_attendance = "absence_without_attendance"  # no attendance unit (BILL-3)
     pending_expired = "pending_expired"  # pending record not acted on in time (ATT-2)
+    # Identity: sponsors, provider registration and operators (ID-5..ID-8)
+    delegate_phone_required = "delegate_phone_required"  # a sponsor needs a phone (ID-6)
+    phone_in_use = "phone_in_use"  # the phone identifies another adult (ID-6)
+    not_on_staff_list = "not_on_staff_list"  # names not exactly on the state record (ID-8)
+    no_email_on_record = "no_email_on_record"  # nowhere to send the code (ID-8)
+    registration_code_invalid = "registration_code_invalid"  # wrong code or names (ID-8)
+    registration_code_used = "registration_code_used"  # a code works once (ID-8)
+    registration_code_expired = "registration_code_expired"  # 24 hours passed (ID-8)
+    not_provider_admin = "not_provider_admin"  # only its administrators may do that (ID-7)
+    operator_unknown = "operator_unknown"  # no such active operator at the provider (ID-7)
+    operator_is_self = "operator_is_self"  # an administrator cannot end their own access
+    # Attendance (issue 6: ATT-1..ATT-9)
+    record_key_used = "record_key_used"  # a CCMS record_key was already applied (ATT-1)
+    checkout_time_required = "checkout_time_required"  # give the real time first (ATT-3)
+    not_same_day = "not_same_day"  # a changed time must stay on the record's day (ATT-2, ATT-5)
+    absence_reported = "absence_reported"  # approving attendance on a day reported absent (ATT-2)
+    attendance_exists = "attendance_exists"  # an absence on a day with attendance (ATT-7)
+    month_not_attestable = "month_not_attestable"  # the monthly record still has errors (ATT-9)
+    record_superseded = "record_superseded"  # changed since: act on its newest row (ATT-5)
+    # Notify (NOT-3)
+    message_not_failed = "message_not_failed"  # only a failed message can be tried again
+    message_body_erased = "message_body_erased"  # a sent or failed secret's body is gone
+    # billing (BILL-9, BILL-10)
+    rate_draw_exists = "rate_draw_exists"  # the year's draw was made with another seed (BILL-10)
+    reply_too_large = "reply_too_large"  # too big for one message: ask for a report instead

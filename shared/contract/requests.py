@@ -143,6 +143,8 @@ class KioskTapRequest(Credential):
     child_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
     direction: Direction
     occurred_at: AwareDatetime
+    channel: Literal["kiosk", "app", "ivr"] = "kiosk"
+    """ATT-1: a kiosk, the phone app scanning the provider's QR code, or a phone call (IVR)."""
 
     @model_validator(mode="after")
     def _children_once(self) -> KioskTapRequest:
@@ -234,11 +236,21 @@ class AttendanceImportRequest(Request):
 class SubmitRefusal(ContractModel):
     child_id: Id
     code: Code
+    days: list[date] = Field(default_factory=list)
+    """The days with the problem (an attendance error, a pending record), when it has days."""
 
 
 class SubmitReply(OkReply):
     submitted: list[str]
     refused: list[SubmitRefusal]
+
+
+class ChildInvoice(ContractModel):
+    """What the provider invoices for a child's month (BILL-7: the claim pays the lesser
+    of the reimbursement ceiling and the invoice)."""
+
+    child_id: Id
+    amount: Money
 
 
 class MonthSubmitRequest(Request):
@@ -251,6 +263,7 @@ class MonthSubmitRequest(Request):
     event_id: UUID
     operator_id: Id
     month: Month
+    invoices: Annotated[list[ChildInvoice], Field(max_length=5000)] = Field(default_factory=list)
 
 
 # --- parents ---------------------------------------------------------------
@@ -264,6 +277,8 @@ class PendingRecord(ContractModel):
     occurred_at: AwareDatetime
     status: AttendanceStatus
     deadline: AwareDatetime
+    automatic: bool = False
+    """A check-out the system made at 11:59 pm (ATT-3): modify it with the real time."""
 
 
 class PendingListReply(OkReply):
@@ -307,9 +322,11 @@ class NewDelegate(ContractModel):
 
 
 class DelegateAddReply(OkReply):
-    """The new delegate's id; they then get a SET PIN link (ID-3)."""
+    """The new delegate's id; they then get a SET PIN link (ID-3). Where the
+    children's program uses cards (texas), the secondary cardholder's new card."""
 
     person_id: Id
+    card_number: CardNumber | None = None
 
 
 class DelegatesAddRequest(Request):
@@ -427,6 +444,19 @@ class ClaimItem(ContractModel):
     units: Units
     rule: NonEmpty
     record_ids: list[str] = Field(default_factory=list)
+    basis: str | None = None
+    """For a person: what the rule looked at (`full_day band, 7.5 h`, `Z-day`, ...)."""
+
+
+class LineAttendance(ContractModel):
+    """The month's attendance beside a claim line, for monitoring (also where payment
+    follows enrollment rather than attendance)."""
+
+    days_present: Annotated[int, Field(ge=0)]
+    hours_present: Units
+    absences: Annotated[int, Field(ge=0)]
+    pending_days: Annotated[int, Field(ge=0)] = 0
+    expired_days: Annotated[int, Field(ge=0)] = 0
 
 
 class ClaimLine(ContractModel):
@@ -437,12 +467,24 @@ class ClaimLine(ContractModel):
     amount: Money | None
     """`null` where no rate is known."""
     items: list[ClaimItem]
+    status: Literal["open", "submitted"] = "open"
+    """`submitted`: the line as it was submitted (BILL-2); `open`: computed now."""
+    rate: Money | None = None
+    ceiling: Money | None = None
+    """Units times the rate (BILL-7: the reimbursement ceiling)."""
+    invoice: Money | None = None
+    """The provider's invoice for the child's month, when sent (BILL-7)."""
+    attendance: LineAttendance | None = None
 
 
 class SupplementalLine(ContractModel):
     child_id: Id
     authorization_id: Id
     code: Code
+    days: list[date] = Field(default_factory=list)
+    """The days that go on the supplemental bill, when known."""
+    reason: str | None = None
+    """For a person: why (`age 11 months on 2025-02-01; the provider serves 12 to 144`)."""
 
 
 class Claim(ContractModel):
@@ -454,6 +496,12 @@ class Claim(ContractModel):
     status: Literal["open", "submitted", "held"]
     lines: list[ClaimLine]
     supplemental: list[SupplementalLine]
+    total_amount: Money | None = None
+    """The lines' amounts added up; `null` when a line has no known rate."""
+    payable_amount: Money | None = None
+    """What may be paid now: nothing while the provider is on hold (BILL-8)."""
+    submit_by: date | None = None
+    """The last day to submit the month (BILL-1)."""
 
 
 class ClaimReply(OkReply):

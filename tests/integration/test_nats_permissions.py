@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
 import re
 import secrets
@@ -17,11 +18,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # runnable with --noconftest
 
@@ -35,6 +39,10 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 
 from shared.bus.streams import STREAMS, declare_streams, stream_for
+from shared.clock import FixedClock
+from shared.settings import Settings
+from tests.identity_world import adult, authorization, case, provider
+from tests.running import running
 
 pytestmark = pytest.mark.integration
 
@@ -358,7 +366,14 @@ def test_parent_asks_only_about_itself(server: Server) -> None:
 
 # --- providers, operators, billing staff ---------------------------------------------------
 
-OBSERVER = {"provider": "attendance", "kiosk": "attendance", "ops": "billing", "billing": "billing"}
+OBSERVER = {
+    "provider": "attendance",
+    "kiosk": "attendance",
+    "ops": "billing",
+    "billing": "billing",
+    "identity": "identity",
+    "parent": "attendance",
+}
 
 
 @pytest.mark.parametrize(
@@ -377,6 +392,24 @@ OBSERVER = {"provider": "attendance", "kiosk": "attendance", "ops": "billing", "
         ("billing-staff", "billing.claim.get", True),
         ("billing-staff", "ops.billing.close_month", False),
         ("billing-staff", "provider.P1.month.submit", False),
+        # ID-7, ID-8: a provider's administrators act for their own provider only
+        ("provider-P1", "provider.P1.operators.create", True),
+        ("provider-P1", "provider.P1.admin.register", True),
+        ("provider-P1", "provider.P2.operators.create", False),
+        ("provider-P1", "provider.P2.admin.register", False),
+        ("provider-P1", "ops.identity.registration_code", False),
+        ("operator", "ops.identity.registration_code", True),
+        ("operator", "ops.identity.remind_links", True),
+        ("billing-staff", "ops.identity.remind_links", False),
+        # ID-3: an adult asks for a new SET PIN link for themselves only
+        ("parent-A1", "parent.A1.pin.reset", True),
+        ("parent-A1", "parent.A2.pin.reset", False),
+        # ID-4: a tap's credential is checked by attendance, never asked by a kiosk
+        ("attendance", "identity.credential.verify", True),
+        ("billing", "identity.operator.verify", True),
+        ("kiosk-P1", "identity.credential.verify", False),
+        ("provider-P1", "identity.operator.verify", False),
+        ("parent-A1", "identity.credential.verify", False),
     ],
 )
 def test_each_role_sends_only_its_own_scope(
@@ -522,6 +555,135 @@ def test_billing_staff_read_reports_that_billing_writes(server: Server) -> None:
                 lambda: staff.refused("publish", f"$O.{render.REPORTS_BUCKET}.")
             )
             assert (await bucket.get(name)).data == b'{"lines": []}'
+
+    asyncio.run(scenario())
+
+
+# --- identity on this configuration -----------------------------------------------------
+
+
+async def _identity_settled(server: Server) -> bool:
+    """Identity's consumers have taken in everything (read as the bootstrap user)."""
+    async with connected(server, "migrate") as bootstrap:
+        js = bootstrap.nc.jetstream(timeout=2)
+        for stream in ("ELIGIBILITY", "AUTHORIZATION"):
+            for info in await js.consumers_info(stream):
+                if info.name.startswith("identity-") and (info.num_pending or info.num_ack_pending):
+                    return False
+    return True
+
+
+async def _publish_as(server: Server, user: str, subject: str, body: dict[str, Any]) -> None:
+    async with connected(server, user) as sender:
+        ack = await sender.nc.jetstream(timeout=2).publish(
+            subject, json.dumps(body).encode(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+        )
+        assert ack.stream == stream_for(subject)
+
+
+def test_a_kiosk_signs_in_and_taps_only_at_its_own_provider(
+    server: Server, database_url: str, tmp_path: Path
+) -> None:
+    # ID-7 and ID-4 with the identity service itself running as its NATS user: a kiosk of
+    # P1 signs an adult in at P1; at P2 its request never reaches identity, its tap and
+    # an `eligibility.*` push are refused by the server; P2's own kiosk gets `pin_invalid`.
+    start = datetime(2026, 11, 9, 15, 0, tzinfo=UTC)
+    pin = "48151623"
+    host = server.url.removeprefix("nats://")
+    settings = Settings(
+        nats_url=f"nats://identity:{server.passwords['identity']}@{host}",
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        relay_poll_seconds=0.05,
+        max_deliver=3,
+        ack_wait_seconds=5.0,
+    )
+
+    async def ask(user: Connection, subject: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = await user.nc.request(subject, json.dumps(body).encode(), timeout=2)
+        return json.loads(reply.data)
+
+    async def scenario() -> None:
+        async with running(settings, ("identity",), clock=FixedClock(start)):
+            for provider_id in ("P1", "P2"):
+                await _publish_as(
+                    server,
+                    "authorization",
+                    "authorization.provider_changed",
+                    provider(provider_id, occurred_at=start),
+                )
+            await _publish_as(
+                server,
+                "authorization",
+                "authorization.changed",
+                authorization(
+                    "AU-1", case_id="C-1", child_id="CH-1", provider_id="P1", occurred_at=start
+                ),
+            )
+            await _publish_as(server, "eligibility", "eligibility.case", case("C-1", [adult("A1")]))
+            deadline = time.monotonic() + 10
+            while not await _identity_settled(server):
+                assert time.monotonic() < deadline, "identity did not take in the records"
+                await asyncio.sleep(0.05)
+
+            async with connected(server, "notify") as notify:  # only notify reads links
+                links = await notify.nc.jetstream(timeout=2).pull_subscribe(
+                    "identity.pin_link_issued", durable="notify-permissions", stream="IDENTITY"
+                )
+                token = ""
+                while not token:
+                    for msg in await links.fetch(10, timeout=5):
+                        body = json.loads(msg.data)
+                        if body.get("person_id") == "A1":
+                            token = body["link_token"]
+                        await msg.ack()
+            async with connected(server, "parent-A1", private_inbox=True) as parent:
+                answer = await ask(
+                    parent,
+                    "identity.pin.set",
+                    {"link_token": token, "pin": pin, "pin_confirm": pin},
+                )
+                assert answer == {"ok": True}
+
+            async with (
+                connected(server, "kiosk-P1", private_inbox=True) as kiosk,
+                connected(server, "kiosk-P2", private_inbox=True) as other_kiosk,
+                connected(server, "attendance") as attendance,
+            ):
+                here = await ask(kiosk, "kiosk.P1.signin", {"device_id": "k1", "pin": pin})
+                assert here["adult"]["person_id"] == "A1"
+                assert [c["child_id"] for c in here["children"]] == ["CH-1"]
+
+                with pytest.raises(NatsTimeout):
+                    await kiosk.nc.request(
+                        "kiosk.P2.signin",
+                        json.dumps({"device_id": "k1", "pin": pin}).encode(),
+                        timeout=0.5,
+                    )
+                await kiosk.nc.publish("kiosk.P2.tap", b"{}")
+                await kiosk.nc.publish("eligibility.case", b'{"case_id": "forged"}')
+                await kiosk.nc.publish("identity.credential.verify", b"{}")
+                assert await eventually(
+                    lambda: all(
+                        kiosk.refused("publish", s)
+                        for s in (
+                            "kiosk.P2.signin",
+                            "kiosk.P2.tap",
+                            "eligibility.case",
+                            "identity.credential.verify",
+                        )
+                    )
+                )
+
+                there = await ask(other_kiosk, "kiosk.P2.signin", {"device_id": "k9", "pin": pin})
+                assert there["error"]["code"] == "pin_invalid"  # a PIN with no child at P2
+                checked = await ask(
+                    attendance,
+                    "identity.credential.verify",
+                    {"provider_id": "P1", "device_id": "k1", "pin": pin},
+                )
+                assert checked["adult"]["person_id"] == "A1"
+                assert not kiosk.refused("publish", "kiosk.P1.signin")
 
     asyncio.run(scenario())
 

@@ -1,0 +1,111 @@
+"""Kiosk sign-in (ID-4) and the same check for attendance's taps, with the device lock
+(ID-2). A success reads only; a failure counts against the device that sent it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.contract import subjects
+from shared.contract.identity import CredentialVerifyRequest
+from shared.contract.requests import Credential, KioskSigninRequest
+from shared.policy import load_pack
+from shared.service import ServiceRuntime
+
+from ..concurrency import serve_concurrently
+from ..domain.lockout import after_failure
+from ..domain.signin import (
+    Signin,
+    Typed,
+    check_device,
+    check_provider,
+    decide,
+    local_day,
+    pin_invalid,
+)
+from ..hasher import Hasher
+from ..reads import closing, read_engine
+from ..store import signin as stored
+
+
+def register(rt: ServiceRuntime, hasher: Hasher) -> None:
+    reads = read_engine(rt.settings.database_url)
+    rt.worker("signin_reads")(closing(reads))
+
+    async def count_failure(provider_id: str, device_id: str, program: str) -> None:
+        policy = load_pack(program).identity.device_lockout
+        async with rt.transaction() as tx:
+            device = await stored.device_for_update(tx.conn, provider_id, device_id)
+            counted = after_failure(device, rt.clock.now(), policy)
+            await stored.save_device(tx.conn, provider_id, device_id, counted)
+        if counted.locked_until is not None and device.locked_until != counted.locked_until:
+            rt.log.warning(
+                "kiosk locked after repeated failed sign-ins",
+                extra={
+                    "provider_id": provider_id,
+                    "device_id": device_id,
+                    "locked_until": counted.locked_until.isoformat(),
+                },
+            )
+
+    async def verify(
+        provider_id: str, device_id: str, credential: Credential, at: datetime | None
+    ) -> Signin:
+        """The adult and the children they may sign here on the day of `at` (ID-4)."""
+        now = rt.clock.now()
+        async with reads.connect() as conn:
+            seen = await stored.snapshot(
+                conn,
+                provider_id=provider_id,
+                device_id=device_id,
+                pin_hash=hasher.pin(credential.pin.get_secret_value()),
+            )
+        provider = check_provider(seen.provider)
+        check_device(seen.device, now)
+        typed = Typed(credential.phone, hasher.card(credential.card) if credential.card else None)
+        signin = decide(
+            provider=provider,
+            pack=load_pack(provider.program),
+            adult=seen.adult,
+            typed=typed,
+            routes=seen.routes,
+            day=local_day(at or now, provider.timezone),
+        )
+        if signin is None:
+            await count_failure(provider_id, device_id, provider.program)
+            raise pin_invalid()
+        return signin
+
+    @serve_concurrently(rt, subjects.KIOSK_SIGNIN_ALL, KioskSigninRequest)
+    async def kiosk_signin(request: KioskSigninRequest, subject: str) -> dict[str, Any]:
+        """`kiosk.<provider_id>.signin`: who is signing, and the children they may sign
+        here today (ID-4); `pin_invalid` alike for a wrong PIN and a PIN with no child
+        here; `device_locked` after repeated failures from this device (ID-2)."""
+        signin = await verify(subjects.scope_of(subject), request.device_id, request, None)
+        return {
+            "ok": True,
+            "adult": {"person_id": signin.adult.person_id, "first_name": signin.adult.first_name},
+            "children": [
+                {"child_id": c.child_id, "first_name": c.first_name, "checked_in": c.checked_in}
+                for c in signin.children
+            ],
+        }
+
+    @serve_concurrently(rt, CredentialVerifyRequest.subject, CredentialVerifyRequest)
+    async def verify_credential(request: CredentialVerifyRequest, _subject: str) -> dict[str, Any]:
+        """`identity.credential.verify`: the sign-in check for a tap, on the tap's day,
+        with the cases through which each child may be signed (ID-4, ATT-6)."""
+        signin = await verify(request.provider_id, request.device_id, request, request.at)
+        return {
+            "ok": True,
+            "adult": {"person_id": signin.adult.person_id, "first_name": signin.adult.first_name},
+            "children": [
+                {
+                    "child_id": c.child_id,
+                    "first_name": c.first_name,
+                    "checked_in": c.checked_in,
+                    "case_ids": list(c.case_ids),
+                }
+                for c in signin.children
+            ],
+        }
