@@ -15,6 +15,7 @@ letters.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import re
@@ -148,10 +149,30 @@ class _Entry:
     reply: type[BaseModel] | None = None
 
 
+SERVICE_CONTRACT_MODULES = ("identity", "attendance", "billing", "notify")
+"""Modules of `shared.contract` with a service's own requests, each listed in a
+module-level `*_REQUEST_TYPES` tuple of classes that name their `subject`."""
+
+
+def service_requests() -> dict[str, type[BaseModel]]:
+    """Subject -> model of the requests the services define beside the public ones."""
+    found: dict[str, type[BaseModel]] = {}
+    for name in SERVICE_CONTRACT_MODULES:
+        try:
+            module = importlib.import_module(f"shared.contract.{name}")
+        except ModuleNotFoundError:
+            continue
+        for attribute, value in vars(module).items():
+            if attribute.endswith("_REQUEST_TYPES"):
+                found.update({cls.subject: cls for cls in value})
+    return found
+
+
 def _catalogue() -> list[_Entry]:
     entries = [_Entry(s, "record", m) for s, m in ELIGIBILITY_RECORDS.items()]
     entries += [_Entry(s, "event", m) for s, m in EVENTS_BY_SUBJECT.items()]
     entries += [_Entry(s, "request", m, _reply_of(m)) for s, m in REQUESTS_BY_SUBJECT.items()]
+    entries += [_Entry(s, "request", m, _reply_of(m)) for s, m in service_requests().items()]
     entries += [_Entry(s, "query", m, _reply_of(m)) for s, m in _queries().items()]
     seen: dict[str, _Entry] = {}
     for entry in entries:

@@ -31,6 +31,7 @@ from shared.bus.streams import (
     stream_for,
 )
 from shared.contract import subjects
+from shared.contract.asyncapi import service_requests
 from shared.contract.events import EVENT_TYPES
 from shared.contract.requests import REQUEST_TYPES, REQUESTS_BY_SUBJECT
 from shared.outbox import OutboxRelay
@@ -89,6 +90,7 @@ SCOPE = "P1"
 
 REQUEST_PATTERNS: set[str] = {
     *REQUESTS_BY_SUBJECT,
+    *service_requests(),  # the services' own requests (identity, attendance, ...)
     *(cls.subject for cls in REQUEST_TYPES),
     subjects.PIN_SET,
     subjects.KIOSK_TAP_ALL,
