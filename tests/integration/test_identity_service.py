@@ -62,6 +62,11 @@ async def identity(
     async with running(settings, ("identity",), clock=clock) as system:
         for provider_id in ("CO-1", "CO-2", "CO-3"):
             await publish(nc, subjects.PROVIDER_CHANGED, provider(provider_id, occurred_at=START))
+
+        async def providers_known() -> bool:
+            return len(await rows(settings, tables.providers)) == 3
+
+        await eventually(providers_known)
         yield system
 
 
@@ -278,8 +283,12 @@ async def test_a_sign_in_continues_the_kiosks_trace_and_never_echoes_a_pin(
     body = b'{"device_id": "k-1", "pin": "48151623"}'
     reply = await nc.request(subjects.kiosk_signin("CO-1"), body, timeout=5, headers=headers)
     assert code(json.loads(reply.data)) == "pin_invalid"
-    spans = identity.spans.get_finished_spans()
-    assert any(format(s.context.trace_id, "032x") == trace_id for s in spans)
+
+    async def traced() -> bool:  # the span ends just after the reply is sent
+        spans = identity.spans.get_finished_spans()
+        return any(format(s.context.trace_id, "032x") == trace_id for s in spans)
+
+    assert await eventually(traced)
 
     malformed = await nc.request(subjects.kiosk_signin("CO-1"), b'{"pin": "48151623"}', timeout=5)
     answer = json.loads(malformed.data)
