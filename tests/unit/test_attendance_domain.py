@@ -16,7 +16,7 @@ from services.attendance.domain.absences import (
     passes_standard,
     zday,
 )
-from services.attendance.domain.corrections import check_correction
+from services.attendance.domain.corrections import check_correction, signed_by_parent
 from services.attendance.domain.days import end_of_day, local_day, local_moment
 from services.attendance.domain.pairing import (
     DayError,
@@ -243,7 +243,7 @@ def test_two_cases_a_provider_record_must_name_the_case() -> None:  # ATT-6
 def test_arizona_correction_is_refused_once_the_next_care_day_started() -> None:  # ATT-5
     next_day = local_moment(date(2026, 11, 10), time(7, 30), PHOENIX)
     common = dict(
-        channel="provider",
+        signed_by_parent=False,
         status="pending",
         pack=arizona,
         next_care_day_starts=next_day,
@@ -258,7 +258,7 @@ def test_arizona_correction_is_refused_once_the_next_care_day_started() -> None:
 def test_a_record_the_parent_signed_is_not_the_providers_to_correct() -> None:  # ATT-5
     with pytest.raises(RequestRefused) as refused:
         check_correction(
-            channel="kiosk",
+            signed_by_parent=signed_by_parent("kiosk", None),
             status="confirmed",
             now=at(9),
             pack=colorado,
@@ -271,7 +271,7 @@ def test_a_record_the_parent_signed_is_not_the_providers_to_correct() -> None:  
 def test_a_submitted_month_is_not_corrected_in_place() -> None:  # ATT-5, BILL-2
     with pytest.raises(RequestRefused) as refused:
         check_correction(
-            channel="provider",
+            signed_by_parent=False,
             status="pending",
             now=at(9),
             pack=colorado,

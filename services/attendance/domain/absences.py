@@ -86,3 +86,32 @@ def passes_standard(count: int, pack: PolicyPack) -> bool:
     """True once the count is over the standard (more than 65 in texas)."""
     standard = pack.absences.standard
     return standard is not None and count > standard
+
+
+@dataclass(frozen=True)
+class Absence:
+    """One absence of a child as recorded: whether its kind counts (a Z-day excused
+    by an outage or a lost card does not), and whether it fell under a
+    protective-services authorization."""
+
+    day: date
+    counts: bool
+    protective_services: bool = False
+
+
+def standard_count(
+    absences: Iterable[Absence], *, exceptions: Iterable[ExcusedPeriod], pack: PolicyPack
+) -> int:
+    """Absences of one child counted toward the standard in a period (ATT-8)."""
+    policy = pack.absences
+    days = {
+        a.day
+        for a in absences
+        if a.counts and not (a.protective_services and policy.protective_services_excepted)
+    }
+    return counted_absences(days, exceptions=exceptions, protective_services=False, pack=pack)
+
+
+def crosses_standard(before: int, after: int, pack: PolicyPack) -> bool:
+    """The count has just passed the standard: the parent must be contacted once."""
+    return not passes_standard(before, pack) and passes_standard(after, pack)

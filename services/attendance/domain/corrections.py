@@ -12,10 +12,21 @@ from shared.policy.model import CorrectionWindow
 PARENT_SIGNED_CHANNELS = frozenset({"kiosk", "app", "ivr"})
 """Channels where the parent's own PIN signed the record."""
 
+PARENT_SIGNED_CHANGES = frozenset({"approved", "modified"})
+"""Changes the parent made with their own signature (ATT-2)."""
+
+CORRECTABLE_STATUSES = frozenset({"confirmed", "pending"})
+"""Expired and deleted records are history: they are not corrected, only kept."""
+
+
+def signed_by_parent(channel: str, change: str | None) -> bool:
+    """The parent signed the record: at a kiosk, app or phone, or by approving it."""
+    return channel in PARENT_SIGNED_CHANNELS or change in PARENT_SIGNED_CHANGES
+
 
 def check_correction(
     *,
-    channel: str,
+    signed_by_parent: bool,
     status: str,
     now: datetime,
     pack: PolicyPack,
@@ -29,7 +40,12 @@ def check_correction(
     the child's month is submitted. A submitted month is never changed in place
     (BILL-2: later changes go on a supplemental bill).
     """
-    if channel in PARENT_SIGNED_CHANNELS and status == "confirmed":
+    if status not in CORRECTABLE_STATUSES:
+        raise RequestRefused(
+            ErrorCode.record_not_pending,
+            f"This record is {status}; it stays on record as it is.",
+        )
+    if signed_by_parent:
         raise RequestRefused(
             ErrorCode.record_signed_by_parent,
             "The parent signed this record; only the parent can change it.",

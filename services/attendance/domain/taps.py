@@ -66,12 +66,13 @@ def attribute_case(
 
     With two authorizations for a child at a provider (joint custody), a tap is
     attributed to the case of the adult who signed; a provider's record must
-    name the case when the choice is ambiguous.
+    name the case when the choice is ambiguous. A signer whose cases are not
+    known (none given) is attributed like a provider's record.
     """
     candidates = [c for c in coverages if c.covers(child_id, provider_id, day)]
     if named_case_id is not None:
         candidates = [c for c in candidates if c.case_id == named_case_id]
-    elif signer_case_ids is not None:
+    elif signer_case_ids:
         candidates = [c for c in candidates if c.case_id in signer_case_ids]
     if not candidates:
         raise RequestRefused(
