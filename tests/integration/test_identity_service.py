@@ -136,6 +136,7 @@ async def test_repeated_and_older_pushes_change_nothing(
     assert person.email == "second@x.org"
     history = await rows(settings, tables.case_versions)
     assert sorted((h.version, h.applied) for h in history) == [(1, False), (2, True)]
+    await newest_link(nc, "A-1")  # the relay publishes after the commit
     assert len(await links_for(nc, "A-1")) == 1
 
 
