@@ -1,61 +1,107 @@
-"""Thin handlers: decode, load, ask the domain, store, announce."""
+"""Thin wiring: the eligibility consumers and the read queries of the service."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shared.contract.eligibility import AuthorizationRecord
+from shared.contract import subjects
+from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
 from shared.contract.errors import ErrorCode
-from shared.contract.events import AuthorizationChanged
-from shared.contract.queries import AuthorizationGet
+from shared.contract.queries import (
+    AuthorizationGet,
+    CaseGet,
+    ChildAuthorizations,
+    ProviderAuthorizations,
+    ProviderGet,
+)
 from shared.contract.replies import RequestRefused
-from shared.service import ServiceRuntime, Transaction
+from shared.service import ServiceRuntime
 
-from . import store
-from .domain import VersionOutcome, changed_fields, version_outcome
+from . import reads
+from .apply import apply_authorizations, apply_cases, apply_providers
+from .batch import BatchTransaction
+from .intake import BatchConsumer, Delivery
+
+Apply = Callable[..., Awaitable[None]]
 
 
 def register(rt: ServiceRuntime) -> None:
-    @rt.consume("eligibility.authorization", AuthorizationRecord)
-    async def on_authorization(record: AuthorizationRecord, tx: Transaction) -> None:
-        """An authorization pushed by the eligibility system (AUTH-1)."""
-        await store.lock_record(tx.conn, "authorization", record.authorization_id)
-        current = await store.current_authorization(tx.conn, record.authorization_id)
-        outcome = version_outcome(current[0] if current else None, record.version)
-        state = store.record_state(record)
-        await store.keep_version(
-            tx.conn,
-            record.authorization_id,
-            record.version,
-            state,
-            event_id=str(record.event_id) if record.event_id else None,
-            applied=outcome is VersionOutcome.applied,
-        )
-        if outcome is not VersionOutcome.applied:
-            rt.log.info(
-                "authorization version not applied",
-                extra={"authorization_id": record.authorization_id, "outcome": outcome.value},
-            )
-            return
-        await store.save_authorization(tx.conn, record)
-        await tx.emit(
-            AuthorizationChanged.model_validate(
-                {
-                    **state,
-                    "occurred_at": rt.clock.now(),
-                    "changes": changed_fields(current[1] if current else None, state),
-                }
-            )
-        )
+    _consume_eligibility(rt)
+    _serve_queries(rt)
 
-    @rt.serve("authorization.get", AuthorizationGet)
+
+def _consume_eligibility(rt: ServiceRuntime) -> None:
+    """`eligibility.provider`, `.case` and `.authorization` (AUTH-1), a fetch at a time."""
+    for subject, model, apply in (
+        (subjects.ELIGIBILITY_PROVIDER, ProviderRecord, apply_providers),
+        (subjects.ELIGIBILITY_CASE, CaseRecord, apply_cases),
+        (subjects.ELIGIBILITY_AUTHORIZATION, AuthorizationRecord, apply_authorizations),
+    ):
+        consumer = BatchConsumer(rt, subject, model, _with_clock(rt, apply))
+        rt.worker(f"consume {subject}")(consumer.run)
+
+
+def _with_clock(rt: ServiceRuntime, apply: Apply) -> Callable[..., Awaitable[None]]:
+    async def handle(deliveries: list[Delivery[Any]], tx: BatchTransaction) -> None:
+        await apply(deliveries, tx, now=rt.clock.now())
+
+    return handle
+
+
+def _serve_queries(rt: ServiceRuntime) -> None:
+    @rt.serve(AuthorizationGet.subject, AuthorizationGet)
     async def get_authorization(request: AuthorizationGet, _subject: str) -> dict[str, Any]:
-        """An authorization by id: its current state and every version received."""
+        """An authorization by id: as received, as announced, and every push (AUTH-1)."""
         async with rt.engine.connect() as conn:
-            current = await store.current_authorization(conn, request.authorization_id)
-            if current is None:
-                raise RequestRefused(
-                    ErrorCode.not_found, f"No authorization {request.authorization_id}."
-                )
-            history = await store.authorization_history(conn, request.authorization_id)
-        return {"ok": True, "authorization": current[1], "history": history}
+            found = await reads.authorization(conn, request.authorization_id)
+        if found is None:
+            raise RequestRefused(
+                ErrorCode.not_found, f"No authorization {request.authorization_id}."
+            )
+        return {"ok": True, **found}
+
+    @rt.serve(ProviderAuthorizations.subject, ProviderAuthorizations)
+    async def provider_active(request: ProviderAuthorizations, _subject: str) -> dict[str, Any]:
+        """A provider's authorizations covering a day (AUTH-2), a page at a time."""
+        async with rt.engine.connect() as conn:
+            page, next_after = await reads.covering(
+                conn, request.provider_id, request.date, request.after, request.limit
+            )
+        return {
+            "ok": True,
+            "provider_id": request.provider_id,
+            "date": request.date.isoformat(),
+            "authorizations": page,
+            "next_after": next_after,
+        }
+
+    @rt.serve(ChildAuthorizations.subject, ChildAuthorizations)
+    async def child_list(request: ChildAuthorizations, _subject: str) -> dict[str, Any]:
+        """Every authorization of a child, at any provider and in any state."""
+        async with rt.engine.connect() as conn:
+            entries = await reads.of_child(conn, request.child_id)
+        return {"ok": True, "child_id": request.child_id, "authorizations": entries}
+
+    @rt.serve(ProviderGet.subject, ProviderGet)
+    async def get_provider(request: ProviderGet, _subject: str) -> dict[str, Any]:
+        """A provider as the state sent it, since when it has its status, every push."""
+        async with rt.engine.connect() as conn:
+            found = await reads.provider(conn, request.provider_id)
+            waiting = 0 if found else await reads.waiting_for_provider(conn, request.provider_id)
+        if found is None:
+            raise RequestRefused(
+                ErrorCode.not_found,
+                f"No provider {request.provider_id} received"
+                + (f"; {waiting} authorization(s) wait for it." if waiting else "."),
+            )
+        return {"ok": True, **found}
+
+    @rt.serve(CaseGet.subject, CaseGet)
+    async def get_case(request: CaseGet, _subject: str) -> dict[str, Any]:
+        """A case and its adults as the state sent them, and every push."""
+        async with rt.engine.connect() as conn:
+            found = await reads.case(conn, request.case_id)
+        if found is None:
+            raise RequestRefused(ErrorCode.not_found, f"No case {request.case_id} received.")
+        return {"ok": True, **found}

@@ -9,8 +9,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from shared.contract import subjects
-from shared.contract.base import Event
-from shared.contract.eligibility import AuthorizationRecord, ProviderRecord
+from shared.contract.base import ContractModel, Event
+from shared.contract.eligibility import AuthorizationRecord, Program, ProviderRecord, ProviderType
 from shared.contract.types import (
     AttendanceStatus,
     Channel,
@@ -22,16 +22,66 @@ from shared.contract.types import (
 )
 
 
-class AuthorizationChanged(Event, AuthorizationRecord):
+class MonthAge(ContractModel):
+    """A month of care: the child's age on its first day, in whole months, and whether
+    the provider's `ages_served` includes it (AUTH-4; BILL-4 pays nothing otherwise)."""
+
+    month: Month
+    age_months: Annotated[int, Field(ge=0)]
+    served: bool
+
+
+class AuthorizedAdult(ContractModel):
+    """An adult on the authorization's case: who may sign for the child (ATT-6) and
+    how to reach them (NOT-1). The attendance card stays with identity."""
+
+    person_id: Id
+    first_name: str
+    last_name: str
+    role: Literal["parent", "delegate"] = "parent"
+    language: Language = "en"
+    email: str | None = None
+    phone: str | None = None
+
+
+class AuthorizationState(AuthorizationRecord):
+    """An authorization as the authorization service holds it: the state's record,
+    its provider's program, time zone and type, its case's adults, and what AUTH-3
+    and AUTH-4 make of it.
+
+    `status` is `active`, `cancelled` (by the state: it covers no day) or `ended`:
+    the provider was terminated or changed type (AUTH-3), so it covers no day after
+    `ended_on`. `last_day` is the last day it covers (`null`: none), the one date a
+    consumer needs besides `start_date`. Fields beyond the record are filled by the
+    authorization service; their defaults only keep older bodies readable.
+    """
+
+    status: Literal["active", "ended", "cancelled"]  # type: ignore[assignment]
+    revision: Annotated[int, Field(ge=1)] = 1
+    """Grows by one with every announcement of this authorization, also when its
+    provider or case changes it without a new `version`: keep the highest."""
+    program: Program | None = None
+    timezone: str | None = None
+    provider_type: ProviderType | None = None
+    adults: list[AuthorizedAdult] = []
+    ended_on: date | None = None
+    ended_reason: Literal["provider_terminated", "provider_type_changed"] | None = None
+    last_day: date | None = None
+    months: list[MonthAge] = []
+    """Every month from `start_date` to `last_day`, with the child's age (AUTH-4)."""
+
+
+class AuthorizationChanged(Event, AuthorizationState):
     """`authorization.changed`: the full new state of an authorization and what changed.
 
     Carries everything other services need, so none reads authorization's tables
-    (architecture rule 1).
+    (architecture rule 1). Announced once the provider and the case are known (an
+    authorization that arrives first waits for them), at each newer version, and
+    when its provider or case changes what it announces (`revision`).
     """
 
     subject: ClassVar[str] = "authorization.changed"
 
-    status: Literal["active", "ended", "cancelled"]  # type: ignore[assignment]
     changes: list[str]
 
 
@@ -48,6 +98,8 @@ class ProviderChanged(Event, ProviderRecord):
     subject: ClassVar[str] = subjects.PROVIDER_CHANGED
 
     changes: list[str]
+    status_since: AwareDatetime | None = None
+    """When the provider entered its current status (a hold pays nothing from then)."""
 
 
 # --- identity --------------------------------------------------------------

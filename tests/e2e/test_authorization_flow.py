@@ -1,10 +1,16 @@
-"""The foundation's flow through the contract's subjects: an eligibility
-authorization is stored by `authorization` with its version, announced as
-`AuthorizationChanged`, and kept by `attendance` in its own read model (AUTH-1)."""
+"""The flow through the contract's subjects: an eligibility authorization is
+stored by `authorization` with its version, announced as `AuthorizationChanged`
+once its provider and case are known, and kept by `attendance` in its own read
+model (AUTH-1)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from nats.aio.client import Client as NatsClient
@@ -14,6 +20,7 @@ from services.attendance import store as attendance_store
 from shared.db import async_engine
 from shared.settings import Settings
 from tests.factories import as_json, authorization_record
+from tests.integration.test_authorization_records import case_record, provider_record, push
 from tests.running import RunningSystem, eventually, running
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +28,10 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def system(nc: NatsClient, settings: Settings):
+    """Every service running, with the provider and the case the state sent first."""
     async with running(settings) as system:
+        await push(nc, "provider", provider_record())
+        await push(nc, "case", case_record())
         yield system
 
 
@@ -63,8 +73,13 @@ async def changed_events(nc: NatsClient) -> list[dict]:
 async def test_health_reports_five_services_up(system: RunningSystem, nc: NatsClient) -> None:
     reply = json.loads((await nc.request("ops.health", b"{}", timeout=5)).data)
     assert reply["ok"] is True
-    assert set(reply["services"]) == {"identity", "authorization", "attendance", "billing",
-                                      "notify"}
+    assert set(reply["services"]) == {
+        "identity",
+        "authorization",
+        "attendance",
+        "billing",
+        "notify",
+    }
     assert all(s["status"] == "up" for s in reply["services"].values())
 
 
@@ -87,17 +102,24 @@ async def test_repeated_and_older_versions_change_nothing(
     system: RunningSystem, nc: NatsClient, settings: Settings
 ) -> None:  # AUTH-1: the latest version wins, nothing is applied twice
     js = nc.jetstream()
-    await js.publish("eligibility.authorization",
-                     as_json(authorization_record(version=2, end_date="2027-06-30")))
-    await js.publish("eligibility.authorization",
-                     as_json(authorization_record(version=2, end_date="2027-06-30")))
-    await js.publish("eligibility.authorization",
-                     as_json(authorization_record(version=1, end_date="2027-01-31")))
+    await js.publish(
+        "eligibility.authorization", as_json(authorization_record(version=2, end_date="2027-06-30"))
+    )
+    await js.publish(
+        "eligibility.authorization", as_json(authorization_record(version=2, end_date="2027-06-30"))
+    )
+    await js.publish(
+        "eligibility.authorization", as_json(authorization_record(version=1, end_date="2027-01-31"))
+    )
 
-    answer = await eventually(lambda: _history_has(nc, "AUTH-1", 2))
+    answer = await eventually(lambda: _history_has(nc, "AUTH-1", 3))
     assert answer["authorization"]["version"] == 2
     assert answer["authorization"]["end_date"] == "2027-06-30"
-    assert [(h["version"], h["applied"]) for h in answer["history"]] == [(1, False), (2, True)]
+    assert [(h["version"], h["outcome"]) for h in answer["history"]] == [
+        (2, "applied"),
+        (2, "duplicate"),
+        (1, "stale"),
+    ]
     assert await eventually(lambda: attendance_copy(settings, "AUTH-1")) == 2
     events = await changed_events(nc)
     assert [e["version"] for e in events] == [2]
@@ -115,8 +137,10 @@ async def test_a_newer_version_is_announced_with_what_changed(
     )
     await eventually(lambda: _history_has(nc, "AUTH-1", 2))
     events = await eventually(lambda: _at_least(changed_events(nc), 2))
-    assert events[1]["changes"] == ["end_date", "status"]
+    # a cancelled authorization covers no day: no last day, no months (AUTH-2, AUTH-4)
+    assert events[1]["changes"] == ["end_date", "last_day", "months", "status"]
     assert events[1]["status"] == "cancelled"
+    assert events[1]["last_day"] is None and events[1]["months"] == []
 
 
 async def test_flow_is_one_trace_across_services(
@@ -135,8 +159,11 @@ async def test_flow_is_one_trace_across_services(
 
     async def flow_trace() -> set[str] | None:
         return next(
-            (s for s in services_by_trace().values() if {"ccats-authorization",
-                                                          "ccats-attendance"} <= s),
+            (
+                s
+                for s in services_by_trace().values()
+                if {"ccats-authorization", "ccats-attendance"} <= s
+            ),
             None,
         )
 
@@ -156,3 +183,41 @@ async def _history_has(nc: NatsClient, authorization_id: str, versions: int) -> 
 async def _at_least(events_coro, count: int) -> list[dict] | None:
     events = await events_coro
     return events if len(events) >= count else None
+
+
+async def test_a_nightly_file_is_imported_with_the_command(
+    system: RunningSystem, nc: NatsClient, settings: Settings, tmp_path: Path
+) -> None:  # AUTH-1: `ccats import FILE`, its report, and attendance's copy
+    path = tmp_path / "nightly.jsonl"
+    lines = [
+        {"record": "authorization", **authorization_record(authorization_id="AUTH-N")},
+        {
+            "record": "authorization",
+            **authorization_record(authorization_id="AUTH-X", care_level="always"),
+        },
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    env = {**os.environ, "NATS_URL": settings.nats_url, "CCATS_DATA_DIR": str(tmp_path)}
+
+    def run_import() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ccats", "import", str(path), "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = await asyncio.to_thread(run_import)
+    assert done.returncode == 1, done.stderr  # a line was refused
+    assert "2 lines: 1 published" in done.stdout and "1 refused" in done.stdout
+    [refused] = [
+        json.loads(x) for x in (tmp_path / "nightly.refused.jsonl").read_text().splitlines()
+    ]
+    assert (refused["line"], refused["id"]) == (2, "AUTH-X")
+    assert "care_level" in refused["reason"]
+    assert await eventually(lambda: attendance_copy(settings, "AUTH-N")) == 1
+
+    again = await asyncio.to_thread(run_import)
+    assert "1 published (1 already stored)" in again.stdout  # loading twice changes nothing

@@ -17,7 +17,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.authorization.domain import VersionOutcome, changed_fields, version_outcome
+from services.authorization.domain import (
+    VersionOutcome,
+    changed_fields,
+    fold_versions,
+    version_outcome,
+)
 from shared.contract.eligibility import AuthorizationRecord
 
 # --- version_outcome ----------------------------------------------------------
@@ -106,6 +111,41 @@ def test_outcome_is_decided_by_comparison_alone(current: int, incoming: int) -> 
         assert outcome is VersionOutcome.duplicate
     else:
         assert outcome is VersionOutcome.stale
+
+
+# --- fold_versions: a batch of pushes, as if received one by one -------------
+
+
+def test_a_batch_is_folded_in_arrival_order() -> None:  # AUTH-1
+    outcomes = fold_versions(
+        {"A": 2},
+        [("A", 3), ("B", 1), ("A", 3), ("A", 1), ("B", 2), ("A", 5)],
+    )
+    assert outcomes == [
+        VersionOutcome.applied,  # newer than the 2 held
+        VersionOutcome.applied,  # B seen the first time
+        VersionOutcome.duplicate,  # 3 again, within the batch
+        VersionOutcome.stale,
+        VersionOutcome.applied,
+        VersionOutcome.applied,
+    ]
+
+
+@given(
+    held=st.dictionaries(st.sampled_from("ABC"), st.integers(1, 9), max_size=3),
+    pushes=st.lists(st.tuples(st.sampled_from("ABC"), st.integers(1, 9)), max_size=30),
+)
+def test_folding_a_batch_equals_receiving_each_push_alone(
+    held: dict[str, int], pushes: list[tuple[str, int]]
+) -> None:  # AUTH-1: batching changes nothing about which version wins
+    current = dict(held)
+    one_by_one = []
+    for record_id, version in pushes:
+        outcome = version_outcome(current.get(record_id), version)
+        if outcome is VersionOutcome.applied:
+            current[record_id] = version
+        one_by_one.append(outcome)
+    assert fold_versions(held, pushes) == one_by_one
 
 
 # --- changed_fields -----------------------------------------------------------

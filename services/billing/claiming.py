@@ -1,0 +1,63 @@
+"""A provider's month as billing staff see it: read from billing's tables and
+computed by the pack's claim method (BILL-9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.attendance.domain.days import local_day
+from shared.contract.errors import ErrorCode
+from shared.contract.replies import RequestRefused
+from shared.contract.requests import Claim
+from shared.policy import PolicyPack, load_pack
+
+from .books import (
+    load_attestations,
+    load_later_supplementals,
+    load_month,
+    load_provider,
+    load_submissions,
+)
+from .domain.calendar import submission_deadline
+from .domain.values import ProviderTerms
+from .domain.view import ClaimView, claim_view
+from .wire import claim_model
+
+
+@dataclass(frozen=True)
+class MonthClaim:
+    provider: ProviderTerms
+    pack: PolicyPack
+    today: date
+    view: ClaimView
+    claim: Claim
+
+
+async def known_provider(conn: AsyncConnection, provider_id: str) -> ProviderTerms:
+    provider = await load_provider(conn, provider_id)
+    if provider is None:
+        raise RequestRefused(ErrorCode.not_found, f"No provider {provider_id} is known to billing.")
+    return provider
+
+
+async def month_claim(
+    conn: AsyncConnection, provider: ProviderTerms, month: str, now: datetime
+) -> MonthClaim:
+    """The claim of `month` as of `now`: submitted children as submitted, others now."""
+    pack = load_pack(provider.program)
+    today = local_day(now, provider.timezone)
+    facts = await load_month(conn, provider, month)
+    view = claim_view(
+        facts,
+        pack,
+        today,
+        submissions=await load_submissions(conn, provider.provider_id, month),
+        later=await load_later_supplementals(conn, provider.provider_id, month),
+        attestations=await load_attestations(conn, provider.provider_id, month),
+    )
+    return MonthClaim(
+        provider, pack, today, view, claim_model(view, submission_deadline(month, pack))
+    )
