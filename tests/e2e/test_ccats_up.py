@@ -7,9 +7,11 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,8 +59,13 @@ class Up:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "data"
+def data_dir() -> Iterator[Path]:
+    """Outside pytest's 0700 folders: as root, pgserver runs PostgreSQL as another
+    user, who must be able to reach the data folder."""
+    top = Path(tempfile.mkdtemp(prefix="ccats-up-"))
+    top.chmod(0o755)
+    yield top / "data"
+    shutil.rmtree(top, ignore_errors=True)
 
 
 async def request(url: str, subject: str, body: dict) -> dict:

@@ -151,7 +151,7 @@ async def test_the_california_invoice_caps_the_submitted_amount(billing, nc: Nat
     )
     await claim_when(nc, "CA-1", lambda c: units(c, "CA-1-C1") == 168)  # 21 days x 8 h
     reply = await submit(nc, "CA-1", invoices=[{"child_id": "CA-1-C1", "amount": 1500.0}])
-    assert reply["submitted"] == ["CA-1-C1"]
+    assert reply["submitted"] == ["CA-1-C1"], reply
     [line] = (await claim_of(nc, "CA-1"))["claim"]["lines"]
     assert (line["ceiling"], line["invoice"], line["amount"]) == (2100.0, 1500.0, 1500.0)
 
