@@ -41,6 +41,15 @@ FETCH_TIMEOUT_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
 
 
+def _stop_if_cancelled() -> None:
+    """Honour a cancellation a library swallowed (Python 3.11's `wait_for` may drop one
+    that races a result, and nats.py turns one into `ConnectionClosedError`): the
+    service stops its workers by cancelling them and waits for them to end."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 @dataclass(frozen=True)
 class Delivery(Generic[M]):
     """A validated message: the record, its dedup key, and where it came from."""
@@ -87,6 +96,7 @@ class BatchConsumer(Generic[M]):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _stop_if_cancelled()
                 self.rt.log.warning(
                     "eligibility consumer failed; subscribing again",
                     exc_info=True,
@@ -111,6 +121,7 @@ class BatchConsumer(Generic[M]):
             # A pull subscription can stall after a server restart (nats.py #504):
             # a reconnect is answered with a new subscription.
             while nc.stats["reconnects"] == reconnects:
+                _stop_if_cancelled()
                 try:
                     msgs = await sub.fetch(self.batch_size, timeout=FETCH_TIMEOUT_SECONDS)
                 except TimeoutError:
