@@ -20,13 +20,17 @@ def sqlalchemy_url(url: str) -> str:
 def async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     """The engine a service uses; each connection lives in the service's schema."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=5, pool_pre_ping=True
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=5,
+        pool_pre_ping=True,
+        hide_parameters=True,  # a failing statement's error must not carry a PIN hash or token
     )
 
 
 def sync_engine(url: str) -> Engine:
     """For migrations and tools that run outside an event loop."""
-    return create_engine(sqlalchemy_url(url), pool_size=1, max_overflow=0)
+    return create_engine(sqlalchemy_url(url), pool_size=1, max_overflow=0, hide_parameters=True)
 
 
 def service_metadata(schema: str) -> MetaData:

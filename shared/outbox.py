@@ -26,8 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.contract.base import Event
+from shared.tasks import STOP_GRACE_SECONDS, cancel_and_wait, raise_if_cancelling
 
 log = logging.getLogger("ccats.outbox")
+
+MAX_BACKOFF_SECONDS = 10.0
+"""The longest wait between retries; it must stay well inside the stream's
+duplicate window, so a retried publish that had in fact been stored is dropped."""
 
 PublishFn = Callable[[bytes, str, dict[str, str]], Awaitable[object]]
 """Publish (payload, subject, headers) to JetStream and return only after the PubAck."""
@@ -69,6 +74,11 @@ async def add_to_outbox(conn: AsyncConnection, outbox: Table, event: Event) -> N
     )
 
 
+def next_backoff(backoff: float) -> float:
+    """The wait after another failed publish: doubled, capped."""
+    return min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
 class OutboxRelay:
     """Publishes staged events in order, each with `Nats-Msg-Id` = `event_id`.
 
@@ -96,6 +106,7 @@ class OutboxRelay:
         self._tracer = tracer or trace.get_tracer("ccats.outbox")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.failures = 0
 
     def wake(self) -> None:
@@ -107,17 +118,29 @@ class OutboxRelay:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Let the batch in hand finish, then stop; never waits much past `grace`.
+
+        Stopping by flag first, not by cancel, keeps a publish from being cut
+        between its PubAck and the row being marked (it would be sent again,
+        harmlessly, but the duplicate window is finite).
+        """
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            await cancel_and_wait([task], log=log, grace=grace)
 
     async def _run(self) -> None:
         backoff = self._poll
-        while True:
+        while not self._stopping:
+            raise_if_cancelling()
             try:
                 published = await self.publish_pending()
                 backoff = self._poll
@@ -127,12 +150,13 @@ class OutboxRelay:
                 self.failures += 1
                 log.warning("outbox relay could not publish; will retry", exc_info=True)
                 published = 0
-                backoff = min(backoff * 2, 10.0)
-            if published >= self._batch:
+                backoff = next_backoff(backoff)
+            if published >= self._batch or self._stopping:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
 
     async def publish_pending(self) -> int:
         """Publish one batch of staged events; returns how many."""

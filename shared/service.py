@@ -32,6 +32,7 @@ from shared.inbox import first_delivery
 from shared.migrations import current_revision, head_revision
 from shared.outbox import OutboxRelay, add_to_outbox
 from shared.settings import Settings
+from shared.tasks import cancel_and_wait, raise_if_cancelling, within
 from shared.telemetry import tracer_provider_for
 
 SERVICES = ("identity", "authorization", "attendance", "billing", "notify")
@@ -141,9 +142,10 @@ class ServiceRuntime:
         await self._start_background()
 
     async def stop(self) -> None:
+        """Stop background work, the broker and the engine; each step is bounded."""
         await self._stop_background()
-        await self.broker.stop()
-        await self.engine.dispose()
+        await within(self.broker.stop(), what="broker stop", log=self.log, grace=15.0)
+        await within(self.engine.dispose(), what="engine dispose", log=self.log, grace=5.0)
 
     # --- background work -----------------------------------------------------
 
@@ -174,6 +176,7 @@ class ServiceRuntime:
         ) -> Callable[[datetime], Awaitable[None]]:
             async def loop() -> None:
                 while True:
+                    raise_if_cancelling()
                     try:
                         await job(self.clock.now())
                     except Exception:
@@ -193,10 +196,8 @@ class ServiceRuntime:
         ]
 
     async def _stop_background(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        tasks, self._tasks = self._tasks, []
+        await cancel_and_wait(tasks, log=self.log)
         await self.relay.stop()
 
     async def check_migrated(self) -> None:
@@ -393,8 +394,8 @@ class ServiceRuntime:
 
     async def _own_health(self, _: BaseModel, __: str) -> dict[str, Any]:
         """This service's state: up when connected, migrated and publishing."""
-        async with self.engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2.0)
+        async with asyncio.timeout(2.0), self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
         if not self.relay.running:
             raise RequestRefused(ErrorCode.service_unavailable, "outbox relay stopped")
         stopped = [t.get_name() for t in self._tasks if t.done()]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nats
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -22,6 +24,13 @@ from shared.bus.streams import STREAMS, declare_streams
 from shared.db import sync_engine
 from shared.settings import Settings
 from tests.servers import nats_server, postgres_server
+
+# The machines are shared and noisy: a property holds or not whatever the time an
+# example takes, so no per-example deadline (speed lives in benchmarks/).
+hypothesis_settings.register_profile(
+    "ccats", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("ccats")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

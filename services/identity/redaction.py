@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contract.events import PinSetLinkIssued, RegistrationCodeIssued
+from shared.tasks import raise_if_cancelling
 
 from .store.tables import outbox
 
@@ -76,6 +77,7 @@ class OutboxRedaction:
 
         async def run() -> None:
             while True:
+                raise_if_cancelling()
                 try:
                     await self.run_once()
                 except Exception:

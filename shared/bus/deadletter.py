@@ -12,9 +12,13 @@ from pydantic import BaseModel
 from shared.contract.errors import ErrorCode
 
 DEADLETTER_PREFIX = "deadletter"
-SECRET_FIELDS = frozenset({"pin", "pin_confirm", "link_token", "token", "password", "pepper"})
+SECRET_FIELDS = frozenset(
+    {"pin", "pin_confirm", "link_token", "token", "password", "pepper", "code"}
+)
 """Body fields never copied to a dead letter: the DEADLETTER stream is read by
-operators, while a link token may go only to notify (architecture rule 6)."""
+operators, while a link token or a one-time registration code (ID-8) may go
+only to notify (architecture rule 6). Error codes live in the dead letter's own
+fields, never in the copied body."""
 REDACTED = "[redacted]"
 
 

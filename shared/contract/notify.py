@@ -109,9 +109,9 @@ class DeliverRequest(OpsRequest):
     as_of: AwareDatetime | None = None
 
 
-NOTIFY_REQUESTS: tuple[type[OpsRequest], ...] = (
+NOTIFY_REQUEST_TYPES: tuple[type[OpsRequest], ...] = (
     MessagesLookupRequest,
     MessageRetryRequest,
     DeliverRequest,
 )
-"""Notify's operator requests (not yet in `requests.REQUEST_TYPES`)."""
+"""Notify's operator requests, collected for the AsyncAPI document."""

@@ -8,11 +8,9 @@ nothing is lost, nothing is done twice.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import sys
-import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # runnable with --noconftest
@@ -21,7 +19,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import shared.outbox as outbox_module
 from shared.bus.deadletter import deadletter_subject
 from shared.bus.streams import (
     DUPLICATE_WINDOW_SECONDS,
@@ -34,7 +31,7 @@ from shared.contract import subjects
 from shared.contract.asyncapi import service_requests
 from shared.contract.events import EVENT_TYPES
 from shared.contract.requests import REQUEST_TYPES, REQUESTS_BY_SUBJECT
-from shared.outbox import OutboxRelay
+from shared.outbox import MAX_BACKOFF_SECONDS, next_backoff
 
 # --- a reference matcher of NATS subjects ------------------------------------
 
@@ -276,58 +273,29 @@ def test_dead_letter_of_the_eligibility_authorization_feed() -> None:
 
 # --- duplicate window versus the relay's retries --------------------------------
 
-RELAY_MAX_BACKOFF_SECONDS = 10.0
-"""`OutboxRelay._run`: `backoff = min(backoff * 2, 10.0)` (shared/outbox.py)."""
 
-
-class _StopRelay(Exception):
-    pass
-
-
-def _relay_waits(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[float]:
-    """The waits of a relay whose every publish fails, driven without an event loop."""
-    relay = OutboxRelay(None, None, None)  # type: ignore[arg-type]
-    waits: list[float] = []
-
-    async def failing_publish() -> int:
-        raise ConnectionError("nats is down")
-
-    async def fake_wait_for(awaitable, timeout):  # type: ignore[no-untyped-def]
-        awaitable.close()
-        waits.append(timeout)
-        if len(waits) >= failures:
-            raise _StopRelay
-        raise TimeoutError
-
-    fake_asyncio = types.SimpleNamespace(
-        wait_for=fake_wait_for,
-        CancelledError=asyncio.CancelledError,
-        Event=asyncio.Event,
-        create_task=asyncio.create_task,
-    )
-    monkeypatch.setattr(relay, "publish_pending", failing_publish)
-    monkeypatch.setattr(outbox_module, "asyncio", fake_asyncio)
-    monkeypatch.setattr(outbox_module.log, "disabled", True)
-    coro = relay._run()
-    with pytest.raises(_StopRelay):
-        coro.send(None)
+def _relay_waits(first: float, failures: int) -> list[float]:
+    """The waits of a relay whose every publish fails, from a poll of `first` seconds."""
+    waits = [first]
+    for _ in range(failures - 1):
+        waits.append(next_backoff(waits[-1]))
     return waits
 
 
-def test_relay_backoff_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits = _relay_waits(monkeypatch, failures=30)
-    assert waits[0] > 0
+@given(st.floats(min_value=0.01, max_value=MAX_BACKOFF_SECONDS))
+def test_relay_backoff_grows_and_is_capped(first: float) -> None:
+    waits = _relay_waits(first, failures=30)
     assert waits == sorted(waits)
-    assert max(waits) == RELAY_MAX_BACKOFF_SECONDS
+    assert max(waits) == MAX_BACKOFF_SECONDS
 
 
-def test_duplicate_window_outlasts_the_relays_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_window_outlasts_the_relays_retries() -> None:
     # Rule 4: a relay that republishes an event it had in fact stored (PubAck lost)
     # does so within the duplicate window, so JetStream drops the second copy.
-    longest_wait = max(_relay_waits(monkeypatch, failures=30))
+    longest_wait = max(_relay_waits(0.5, failures=30))
     assert longest_wait < DUPLICATE_WINDOW_SECONDS
     # Room for several retries and the publish timeouts between them, not just one.
-    assert DUPLICATE_WINDOW_SECONDS >= 10 * RELAY_MAX_BACKOFF_SECONDS
+    assert DUPLICATE_WINDOW_SECONDS >= 10 * MAX_BACKOFF_SECONDS
 
 
 @pytest.mark.parametrize("spec", STREAMS, ids=lambda spec: spec.name)

@@ -19,6 +19,7 @@ from services.notify.domain.retry import RetryPolicy
 from services.notify.messages import Outgoing
 from shared.contract.events import NotificationSent
 from shared.service import ServiceRuntime, Transaction
+from shared.tasks import raise_if_cancelling
 
 log = logging.getLogger("ccats.notify.delivery")
 
@@ -74,6 +75,7 @@ class DeliveryWorker:
         round (the database away), wait longer each time, up to half a minute."""
         failures = 0
         while True:
+            raise_if_cancelling()
             try:
                 tally = await self.deliver_due(self.rt.clock.now())
                 failures = 0
