@@ -39,6 +39,11 @@ STREAMS: tuple[StreamSpec, ...] = (
         ("identity.pin_link_issued", "identity.pin_set", "identity.registration_code_issued"),
         "Set-PIN links, PINs set, registration codes (only notify may read it)",
     ),
+    StreamSpec(
+        "IDENTITY_CARDS",
+        ("identity.card_reported_lost",),
+        "Attendance cards reported lost (no card numbers; attendance reads it, ID-9)",
+    ),
     StreamSpec("ATTENDANCE", ("attendance.>",), "Attendance records, pending, absences"),
     StreamSpec(
         "BILLING",

@@ -144,6 +144,16 @@ class PinSet(Event):
     person_id: Id
 
 
+class CardReportedLost(Event):
+    """`identity.card_reported_lost`: an adult's attendance card was reported lost
+    at `occurred_at` and replaced (ID-9). Attendance starts the lost-card
+    allowance of Z-days from it (ATT-7). Carries no card number, old or new."""
+
+    subject: ClassVar[str] = subjects.CARD_REPORTED_LOST
+
+    person_id: Id
+
+
 # --- attendance ------------------------------------------------------------
 
 
@@ -385,6 +395,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PinSetLinkIssued,
     PinSet,
     RegistrationCodeIssued,
+    CardReportedLost,
     AttendanceRecorded,
     PendingAttendanceCreated,
     CheckOutMissing,

@@ -4,6 +4,7 @@ lost card is void at once and replaced (ID-9)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from tests.identity_world import (
     settle,
     signin,
 )
-from tests.running import RunningSystem, running
+from tests.running import RunningSystem, eventually, running, stream_messages
 
 pytestmark = pytest.mark.e2e
 
@@ -128,6 +129,25 @@ async def test_a_lost_card_stops_at_once_and_the_replacement_works(
     await settle(nc)
     assert code(await signin(nc, "TX-1", "36925814", card=CARD)) == "pin_invalid"
     assert (await signin(nc, "TX-1", "36925814", card=new_card))["ok"]
+
+
+async def test_a_lost_card_is_announced_without_any_card_number(
+    world: RunningSystem, nc: NatsClient
+) -> None:  # ID-9, ATT-7: attendance starts the lost-card allowance from this event
+    report = await ask(
+        nc,
+        subjects.parent_subject("T-1", subjects.CARD_REPORT_LOST),
+        {"event_id": str(uuid.uuid4())},
+    )
+    announced = await eventually(
+        lambda: stream_messages(nc, "IDENTITY_CARDS", subjects.CARD_REPORTED_LOST)
+    )
+    assert len(announced) == 1
+    body = json.loads(announced[0].data)
+    assert body["person_id"] == "T-1"
+    assert datetime.fromisoformat(body["occurred_at"]) == START
+    raw = announced[0].data.decode()
+    assert CARD not in raw and report["card_number"] not in raw
 
 
 async def test_no_card_to_report_lost(world: RunningSystem, nc: NatsClient) -> None:  # ID-9

@@ -6,6 +6,7 @@ from typing import Any
 
 from shared.contract import subjects
 from shared.contract.errors import ErrorCode
+from shared.contract.events import CardReportedLost
 from shared.contract.replies import RequestRefused
 from shared.contract.requests import CardReportLostRequest
 from shared.service import ServiceRuntime, Transaction
@@ -41,6 +42,7 @@ def register(rt: ServiceRuntime, hasher: Hasher) -> None:
             subject=person_id,
             details={"new_card_last4": last_four(number)},
         )
+        await tx.emit(CardReportedLost(occurred_at=now, person_id=person_id))
         return {"ok": True, "card_number": number}
 
     @rt.serve(CardReportLostRequest.subject, CardReportLostRequest)
