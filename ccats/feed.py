@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from shared.bus.streams import stream_for
 from shared.contract.eligibility import AuthorizationLine, CaseLine, EligibilityLine, ProviderLine
+from shared.tasks import raise_if_cancelling
 
 LINE = TypeAdapter(EligibilityLine)
 ID_FIELD = {"provider": "provider_id", "case": "case_id", "authorization": "authorization_id"}
@@ -116,6 +117,7 @@ class WindowedPublisher:
     async def _publish_again(self, message: EligibilityMessage, headers: dict) -> PubAck:
         attempt = 1
         while True:
+            raise_if_cancelling()
             try:
                 return await self._js.publish(
                     message.subject, message.body, timeout=PUBLISH_TIMEOUT_SECONDS, headers=headers

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from opentelemetry import context, propagate, trace
 from sqlalchemy import (
@@ -96,6 +97,7 @@ class OutboxRelay:
         *,
         poll_seconds: float = 0.5,
         batch_size: int = 200,
+        window: int = 64,
         tracer: trace.Tracer | None = None,
     ) -> None:
         self._engine = engine
@@ -103,6 +105,7 @@ class OutboxRelay:
         self._publish = publish
         self._poll = poll_seconds
         self._batch = batch_size
+        self._window = window
         self._tracer = tracer or trace.get_tracer("ccats.outbox")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -178,15 +181,7 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            done: list[int] = []
-            failure: Exception | None = None
-            for row in rows:
-                try:
-                    await self._publish_row(row)
-                except Exception as exc:  # stop here: order matters, retry later
-                    failure = exc
-                    break
-                done.append(row.id)
+            done, failure = await self._publish_rows(rows)
             if done:
                 await conn.execute(
                     update(o).where(o.c.id.in_(done)).values(published_at=func.now())
@@ -195,12 +190,43 @@ class OutboxRelay:
             raise failure
         return len(done)
 
-    async def _publish_row(self, row: object) -> None:
+    async def _publish_rows(self, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
+        """Publish `rows` in order with up to `window` PubAcks outstanding; the ids of
+        the acknowledged prefix, and the first failure.
+
+        Waiting for each PubAck before the next publish made the relay half of a
+        busy service's CPU (benchmarks/import_results.md). Publishes leave in row
+        order on one connection; only the prefix before the first failure is
+        marked, and the rest is sent again with the same `Nats-Msg-Id`, which the
+        duplicate window turns into a no-op where the first try was stored.
+        """
+        slots = asyncio.Semaphore(self._window)
+
+        async def publish(row: Any) -> None:
+            async with slots:
+                await self._publish_row(row)
+
+        tasks = [asyncio.create_task(publish(row)) for row in rows]
+        try:
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for task in tasks:
+                task.cancel()
+        done: list[int] = []
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, asyncio.CancelledError):
+                raise outcome
+            if isinstance(outcome, Exception):
+                return done, outcome
+            done.append(row.id)
+        return done, None
+
+    async def _publish_row(self, row: Any) -> None:
         carrier = {k: v for k in ("traceparent", "tracestate") if (v := getattr(row, k))}
         parent = propagate.extract(carrier)
         token = context.attach(parent)
         try:
-            headers = {"Nats-Msg-Id": row.event_id}  # type: ignore[attr-defined]
-            await self._publish(row.payload, row.subject, headers)  # type: ignore[attr-defined]
+            headers = {"Nats-Msg-Id": row.event_id}
+            await self._publish(row.payload, row.subject, headers)
         finally:
             context.detach(token)

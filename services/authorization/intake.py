@@ -28,6 +28,7 @@ from shared.bus.deadletter import dead_letter, deadletter_subject
 from shared.bus.streams import stream_for
 from shared.contract.errors import ErrorCode
 from shared.service import PUBLISH_TIMEOUT_SECONDS, ServiceRuntime, describe_validation
+from shared.tasks import raise_if_cancelling
 
 from .batch import BatchTransaction, claim_first_deliveries
 
@@ -39,15 +40,6 @@ SOURCE_HEADER = "Ccats-Source"
 BATCH_SIZE = 500
 FETCH_TIMEOUT_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
-
-
-def _stop_if_cancelled() -> None:
-    """Honour a cancellation a library swallowed (Python 3.11's `wait_for` may drop one
-    that races a result, and nats.py turns one into `ConnectionClosedError`): the
-    service stops its workers by cancelling them and waits for them to end."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 @dataclass(frozen=True)
@@ -91,12 +83,13 @@ class BatchConsumer(Generic[M]):
     async def run(self) -> None:
         """Fetch and handle for ever; subscribe again after an error or a reconnect."""
         while True:
+            raise_if_cancelling()
             try:
                 await self._consume()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                _stop_if_cancelled()
+                raise_if_cancelling()
                 self.rt.log.warning(
                     "eligibility consumer failed; subscribing again",
                     exc_info=True,
@@ -121,7 +114,7 @@ class BatchConsumer(Generic[M]):
             # A pull subscription can stall after a server restart (nats.py #504):
             # a reconnect is answered with a new subscription.
             while nc.stats["reconnects"] == reconnects:
-                _stop_if_cancelled()
+                raise_if_cancelling()
                 try:
                     msgs = await sub.fetch(self.batch_size, timeout=FETCH_TIMEOUT_SECONDS)
                 except TimeoutError:

@@ -43,6 +43,8 @@ async def known(service, nc: NatsClient) -> None:
     """The provider and the case are known before the authorizations arrive."""
     await push(nc, "provider", provider_record())
     await push(nc, "case", case_record())
+    await eventually(lambda: _ok(ask(nc, "authorization.provider.get", {"provider_id": "CO-1"})))
+    await eventually(lambda: _ok(ask(nc, "authorization.case.get", {"case_id": "CASE-1"})))
 
 
 async def test_out_of_order_versions_end_at_the_latest(known, nc: NatsClient) -> None:  # AUTH-1
@@ -149,6 +151,8 @@ async def test_an_authorization_before_its_provider_waits_and_is_applied_after(
     service, nc: NatsClient
 ) -> None:  # AUTH-1: out-of-order pushes are normal, never dropped
     await push(nc, "case", case_record())
+    # the case is applied first: each kind has its own consumer, in no set order
+    await eventually(lambda: _ok(ask(nc, "authorization.case.get", {"case_id": "CASE-1"})))
     await push(nc, "authorization", authorization_record())
     answer = await eventually(lambda: received(nc, "AUTH-1", 1))
     assert answer["announced"] is None and answer["waiting_for"] == ["provider"]
@@ -171,6 +175,7 @@ async def test_an_authorization_before_its_case_waits_for_its_adults(
     service, nc: NatsClient
 ) -> None:  # AUTH-1
     await push(nc, "provider", provider_record())
+    await eventually(lambda: _ok(ask(nc, "authorization.provider.get", {"provider_id": "CO-1"})))
     await push(nc, "authorization", authorization_record())
     answer = await eventually(lambda: received(nc, "AUTH-1", 1))
     assert answer["waiting_for"] == ["case"]

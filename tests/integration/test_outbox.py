@@ -77,6 +77,49 @@ async def test_committed_events_are_published_in_order_with_their_id(
     assert await unpublished(engine) == 0
 
 
+async def test_a_batch_keeps_its_order_with_many_publishes_in_flight(
+    engine, relay: OutboxRelay, nc: NatsClient
+) -> None:  # rule 4: events leave in the order their transactions staged them
+    events = [changed(v) for v in range(1, 301)]
+    async with engine.begin() as conn:
+        for event in events:
+            await add_to_outbox(conn, store.outbox, event)
+
+    published = 0
+    while published < len(events):
+        published += await relay.publish_pending()
+
+    msgs = await stored(nc)
+    assert [json.loads(m.data)["version"] for m in msgs] == list(range(1, 301))
+    assert await unpublished(engine) == 0
+
+
+async def test_a_failure_in_a_batch_marks_only_what_came_before_it(
+    engine, nc: NatsClient
+) -> None:  # rule 4: nothing lost; what follows the failure is sent again, once
+    js = nc.jetstream()
+    refused = {4}
+
+    async def publish(payload: bytes, subject: str, headers: dict[str, str]) -> None:
+        if json.loads(payload)["version"] in refused:
+            raise ConnectionError("no PubAck")
+        await js.publish(subject, payload, headers=headers, stream=stream_for(subject))
+
+    relay = OutboxRelay(engine, store.outbox, publish, window=8)
+    async with engine.begin() as conn:
+        for version in range(1, 11):
+            await add_to_outbox(conn, store.outbox, changed(version))
+
+    with pytest.raises(ConnectionError):
+        await relay.publish_pending()
+    assert await unpublished(engine) == 7  # 1-3 marked; 4-10 wait, some already stored
+
+    refused.clear()
+    assert await relay.publish_pending() == 7
+    versions = [json.loads(m.data)["version"] for m in await stored(nc)]
+    assert sorted(versions) == list(range(1, 11))  # each once: the duplicate window
+
+
 async def test_a_rolled_back_transaction_publishes_nothing(
     engine, relay: OutboxRelay, nc: NatsClient
 ) -> None:

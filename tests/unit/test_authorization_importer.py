@@ -4,6 +4,7 @@ with their line numbers and reasons, and stable event ids (AUTH-1)."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -125,6 +126,13 @@ def test_json_lines_keep_their_numbers_and_skip_blank_lines() -> None:
     data = line(CASE) + b"\n   \n" + b"oops\n" + line(AUTH)
     numbers = [(n, isinstance(p, Refusal)) for n, p in read_records(io.BytesIO(data), "jsonl")]
     assert numbers == [(1, False), (4, True), (5, False)]
+
+
+def test_a_file_is_read_as_it_is_parsed_never_all_at_once() -> None:
+    # a nightly file of any size streams: an endless one still yields its first records
+    endless = itertools.cycle([line(CASE), line(AUTH)])
+    first = list(itertools.islice(read_records(endless, "jsonl"), 3))  # type: ignore[arg-type]
+    assert [(n, p.kind) for n, p in first] == [(1, "case"), (2, "authorization"), (3, "case")]
 
 
 CSV = (
