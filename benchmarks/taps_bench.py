@@ -1,20 +1,31 @@
-"""Kiosk taps through the real attendance service on real NATS and PostgreSQL.
+"""Kiosk taps through the real identity and attendance services, on real NATS and
+PostgreSQL: taps per second and latency (p50, p99), beside the raw JetStream rate
+of the same machine measured in the same run.
 
-    .venv/bin/python benchmarks/taps_bench.py [--seconds 10] [--rates 100,500,1000,2000]
+    .venv/bin/python benchmarks/taps_bench.py [--seconds 10] [--rates 100,250,500,1000,2000]
+        [--replicas 1,2] [--profile-rate 300]
 
-Starts an embedded NATS (JetStream) and PostgreSQL, migrates attendance, and runs
-three processes: the attendance service (its own process, as `ccats up` runs it),
-a stand-in for identity's credential check (`identity.credential.verify`, its
-own process), and this load generator. It measures, in one run:
+`--profile-rate` adds an unmeasured run at that rate with py-spy sampling both
+services (py-spy from a throwaway venv: `python -m venv /tmp/tools &&
+/tmp/tools/bin/pip install py-spy`), and prints where their time goes.
 
-- the raw JetStream rate of this machine: publish with PubAck, then consume with
-  a pull consumer and ack, for comparison;
-- taps at fixed offered rates (open loop): achieved taps/s and p50/p99 latency;
-- the sustained rate: as many taps as 64 kiosks in flight can get through.
+Starts an embedded NATS (JetStream) and PostgreSQL, migrates identity and
+attendance into a fresh database and seeds both straight into their tables
+(providers, adults with PINs, cases and authorizations, as the services would
+have kept them from the eligibility events). Then, for each replica count, runs
+that many `ccats service identity` and `ccats service attendance` processes (as
+`ccats up --replicas` does) and drives `kiosk.<provider>.tap` from this process:
 
-Every tap is a full `kiosk.<provider>.tap`: credential check over NATS, provider
-and authorization lookups, the record, the stored reply and the outbox row in
-one transaction, and the relay publishing `AttendanceRecorded` to JetStream.
+- open loop at each offered rate: a tap is due every 1/rate s and its latency
+  counts from when it was due, so a stall is not hidden;
+- sustained: `--kiosks` taps always in flight, for the most it can do.
+
+Each tap is the full path: the credential checked by identity over NATS (PIN hash,
+device lock, the adult's children at the provider that day), the provider and
+authorization (AUTH-2) read by attendance, the record, its stored reply and its
+outbox row committed before the answer (ATT-1), and the relay publishing
+`AttendanceRecorded` to JetStream. Service CPU per tap is read from /proc: unlike
+latency it hardly depends on what else the machine runs.
 """
 
 from __future__ import annotations
@@ -23,147 +34,258 @@ import argparse
 import asyncio
 import contextlib
 import json
-import multiprocessing as mp
+import os
+import platform
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
-from uuid import uuid4
+
+import nats
+from pydantic import SecretStr
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PROVIDER = "BENCH-1"
-CHILDREN = 201
-PIN_BASE = 48151623
-FAMILY = 3
-KIOSKS = 16
+from ccats.bootstrap import declare, migrate  # noqa: E402
+from ccats.embedded import EmbeddedNats, EmbeddedPostgres  # noqa: E402
+from services.attendance import store as attendance  # noqa: E402
+from services.identity.domain.pins import pin_problem  # noqa: E402
+from services.identity.hasher import Hasher  # noqa: E402
+from services.identity.store import tables as identity  # noqa: E402
+from shared.db import sqlalchemy_url  # noqa: E402
+
+PROVIDERS = 10
+FAMILIES = 2_000
+KIOSKS_PER_PROVIDER = 4
+PEPPER = "benchmark-pepper"
+PY_SPY = Path("/tmp/tools/bin/py-spy")
 
 
-# --- the processes -------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    pin: str
+    provider_id: str
+    child_id: str
 
 
-def run_attendance(nats_url: str, database_url: str) -> None:
-    """The attendance service, alone in its process."""
-    import logging
-
-    from services.runtime import create_runtime
-    from shared.settings import Settings
-
-    logging.basicConfig(level=logging.WARNING)
-
-    async def main() -> None:
-        settings = Settings(nats_url=nats_url, database_url=database_url, relay_poll_seconds=0.05)
-        rt = create_runtime("attendance", settings)
-        await rt.start()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+# --- servers and data ------------------------------------------------------------
 
 
-def run_identity_stand_in(nats_url: str) -> None:
-    """Answers the credential check as identity does: each PIN is one parent with
-    three children (`FAMILY`), the children they may check in at the provider."""
-    import nats
-
-    def answer_for(pin: str) -> bytes:
-        family = int(pin) - PIN_BASE
-        children = [
-            {
-                "child_id": f"CH-{c}",
-                "first_name": "Kid",
-                "checked_in": False,
-                "case_ids": [f"K-{c}"],
-            }
-            for c in range(family * FAMILY, family * FAMILY + FAMILY)
-        ]
-        return json.dumps(
-            {
-                "ok": True,
-                "adult": {"person_id": f"P-{family}", "first_name": "Ana"},
-                "children": children,
-            }
-        ).encode()
-
-    answers = {str(PIN_BASE + f): answer_for(str(PIN_BASE + f)) for f in range(CHILDREN // FAMILY)}
-
-    async def main() -> None:
-        nc = await nats.connect(nats_url)
-
-        async def answer(msg) -> None:  # type: ignore[no-untyped-def]
-            await msg.respond(answers[json.loads(msg.data)["pin"]])
-
-        await nc.subscribe("identity.credential.verify", queue="identity", cb=answer)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[str, str]]:
+    folder = Path(tempfile.mkdtemp(prefix="ccats-taps-bench-"))
+    nats_server = EmbeddedNats(folder / "nats", port=None)
+    postgres = EmbeddedPostgres(folder / "postgres")
+    try:
+        nats_server.start()
+        postgres.start()
+        yield nats_server.url, postgres.url
+    finally:
+        postgres.stop()
+        nats_server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-# --- setting up ----------------------------------------------------------------
+def fresh_database(url: str) -> str:
+    name = f"ccats_taps_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def seed(nats_url: str, database_url: str) -> None:
-    """A provider and its children, announced as the authorization service would."""
-    import nats
-    from sqlalchemy import func, select
+def families() -> list[Family]:
+    """One adult per case with one child, spread over the providers; PINs that ID-1 takes."""
+    found: list[str] = []
+    candidate = 31_415_926
+    while len(found) < FAMILIES:
+        candidate += 7_919
+        if pin_problem(str(candidate), 8) is None:
+            found.append(str(candidate))
+    return [Family(pin, f"BENCH-{n % PROVIDERS}", f"CH-{n}") for n, pin in enumerate(found)]
 
-    from services.attendance import store
-    from shared.contract.events import AuthorizationChanged, ProviderChanged
-    from shared.db import async_engine
 
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    now = datetime.now(UTC)
-    provider = ProviderChanged.model_validate(
-        {
-            "provider_id": PROVIDER,
-            "name": "Bench",
-            "program": "colorado",
-            "type": "center",
-            "status": "active",
-            "timezone": "America/Denver",
-            "ages_served": {"min_months": 0, "max_months": 144},
-            "version": 1,
-            "occurred_at": now,
-            "changes": [],
-        }
-    )
-    await js.publish(provider.subject, provider.model_dump_json().encode())
-    for n in range(CHILDREN):
-        event = AuthorizationChanged.model_validate(
-            {
-                "authorization_id": f"A-{n}",
-                "version": 1,
-                "case_id": f"K-{n}",
-                "child": {
-                    "child_id": f"CH-{n}",
-                    "first_name": "Kid",
-                    "last_name": "Bench",
-                    "birth_date": "2022-01-01",
-                },
-                "provider_id": PROVIDER,
-                "start_date": "2020-01-01",
-                "end_date": "2099-12-31",
-                "status": "active",
-                "schedule": {"kind": "variable"},
-                "care_level": "full_time",
-                "occurred_at": now,
-                "changes": [],
-            }
+def seed(database_url: str, people: list[Family]) -> None:
+    """What identity and attendance would have kept from the eligibility events."""
+    hasher = Hasher(SecretStr(PEPPER))
+    engine = create_engine(sqlalchemy_url(database_url))
+    start, end = date(2020, 1, 1), date(2099, 12, 31)
+    with engine.begin() as conn:
+        provider_ids = [f"BENCH-{n}" for n in range(PROVIDERS)]
+        conn.execute(
+            insert(identity.providers),
+            [
+                {
+                    "provider_id": p,
+                    "version": 1,
+                    "name": p,
+                    "program": "colorado",
+                    "timezone": "America/Denver",
+                    "status": "active",
+                    "email": None,
+                    "staff": [],
+                }
+                for p in provider_ids
+            ],
         )
-        await js.publish(event.subject, event.model_dump_json().encode())
-    await nc.close()
-    engine = async_engine(database_url)
-    async with engine.connect() as conn:
-        for _ in range(600):
-            count = (
-                await conn.execute(select(func.count()).select_from(store.authorizations))
-            ).scalar_one()
-            if count >= CHILDREN:
-                break
-            await asyncio.sleep(0.1)
-    await engine.dispose()
+        conn.execute(
+            insert(attendance.providers),
+            [
+                {
+                    "provider_id": p,
+                    "version": 1,
+                    "program": "colorado",
+                    "timezone": "America/Denver",
+                    "status": "active",
+                }
+                for p in provider_ids
+            ],
+        )
+        conn.execute(
+            insert(identity.adults),
+            [
+                {
+                    "person_id": f"P-{n}",
+                    "first_name": "Ana",
+                    "last_name": f"L{n}",
+                    "origin": "case",
+                    "pin_hash": hasher.pin(f.pin),
+                }
+                for n, f in enumerate(people)
+            ],
+        )
+        conn.execute(
+            insert(identity.case_members),
+            [
+                {"case_id": f"K-{n}", "person_id": f"P-{n}", "role": "parent"}
+                for n in range(len(people))
+            ],
+        )
+        conn.execute(
+            insert(identity.authorizations),
+            [
+                {
+                    "authorization_id": f"A-{n}",
+                    "version": 1,
+                    "case_id": f"K-{n}",
+                    "child_id": f.child_id,
+                    "child_first_name": "Kid",
+                    "provider_id": f.provider_id,
+                    "start_date": start,
+                    "end_date": end,
+                    "status": "active",
+                }
+                for n, f in enumerate(people)
+            ],
+        )
+        conn.execute(
+            insert(attendance.authorizations),
+            [
+                {
+                    "authorization_id": f"A-{n}",
+                    "version": 1,
+                    "case_id": f"K-{n}",
+                    "child_id": f.child_id,
+                    "provider_id": f.provider_id,
+                    "start_date": start,
+                    "end_date": end,
+                    "status": "active",
+                    "state": {"schedule": {"kind": "variable"}},
+                }
+                for n, f in enumerate(people)
+            ],
+        )
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def stored(database_url: str) -> tuple[int, int]:
+    """(records stored, outbox events not yet published)."""
+    engine = create_engine(sqlalchemy_url(database_url))
+    with engine.connect() as conn:
+        records = conn.execute(select(func.count()).select_from(attendance.records)).scalar_one()
+        waiting = conn.execute(
+            select(func.count()).where(attendance.outbox.c.published_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    return records, waiting
+
+
+# --- the services ----------------------------------------------------------------
+
+
+@dataclass
+class Services:
+    pids: dict[str, list[int]] = field(default_factory=dict)
+
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU of this service's processes so far (Linux /proc)."""
+        total = 0
+        for pid in self.pids.get(name, []):
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def running(nats_url: str, database_url: str, replicas: int) -> Iterator[Services]:
+    """`replicas` processes each of identity and attendance, as `ccats up` runs them."""
+    env = {
+        **os.environ,
+        "NATS_URL": nats_url,
+        "DATABASE_URL": database_url,
+        "CCATS_PIN_PEPPER": PEPPER,
+        "CCATS_LOG_LEVEL": "WARNING",
+    }
+    services = Services()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name in ("identity", "attendance"):
+            for _ in range(replicas):
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "ccats", "service", name, "--no-bootstrap"],
+                    env=env,
+                    cwd=ROOT,
+                )
+                processes.append(process)
+                services.pids.setdefault(name, []).append(process.pid)
+        yield services
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def wait_up(nc: nats.NATS, replicas: int) -> None:
+    """Every process answers its health (queue groups spread the asks)."""
+    deadline = time.monotonic() + 90
+    for name in ("identity", "attendance"):
+        answered = 0
+        while answered < 3 * replicas:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} did not come up")
+            try:
+                reply = await nc.request(f"ops.health.{name}", b"{}", timeout=1)
+                answered += bool(json.loads(reply.data).get("ok"))
+            except Exception:
+                await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # every replica subscribed, not only the first to answer
 
 
 # --- measuring -------------------------------------------------------------------
@@ -171,7 +293,6 @@ async def seed(nats_url: str, database_url: str) -> None:
 
 async def jetstream_baseline(nats_url: str, messages: int) -> dict[str, float]:
     """Publish `messages` with PubAck (256 in flight), then pull and ack them all."""
-    import nats
     from nats.js.api import StreamConfig
 
     nc = await nats.connect(nats_url)
@@ -180,13 +301,13 @@ async def jetstream_baseline(nats_url: str, messages: int) -> dict[str, float]:
         await js.delete_stream("BENCH")
     await js.add_stream(StreamConfig(name="BENCH", subjects=["bench.>"]))
     payload = b"x" * 400  # about the size of an AttendanceRecorded event
-    started = time.perf_counter()
     window = asyncio.Semaphore(256)
 
     async def publish(n: int) -> None:
         async with window:
             await js.publish("bench.taps", payload, headers={"Nats-Msg-Id": f"m{n}"})
 
+    started = time.perf_counter()
     await asyncio.gather(*(publish(n) for n in range(messages)))
     published = time.perf_counter() - started
     sub = await js.pull_subscribe("bench.taps", durable="bench")
@@ -200,187 +321,291 @@ async def jetstream_baseline(nats_url: str, messages: int) -> dict[str, float]:
     await js.delete_stream("BENCH")
     await nc.close()
     return {
-        "publish_per_s": messages / published,
-        "consume_per_s": messages / consumed,
-        "publish_and_consume_per_s": messages / (published + consumed),
+        "publish/s": messages / published,
+        "consume/s": messages / consumed,
+        "publish then consume/s": messages / (published + consumed),
     }
 
 
-def tap_body(n: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": str(uuid4()),
-            "device_id": f"KIOSK-{n % KIOSKS}",
-            "pin": str(PIN_BASE + (n % CHILDREN) // FAMILY),
-            "child_ids": [f"CH-{n % CHILDREN}"],
-            "direction": "in" if (n // CHILDREN) % 2 == 0 else "out",
+@dataclass
+class Run:
+    name: str
+    sent: int = 0
+    latencies: list[float] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
+
+    def row(self) -> str:
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "0"
+        per_tap = {k: v / max(len(self.latencies), 1) * 1e6 for k, v in self.cpu.items()}
+        return (
+            f"| {self.name} | {self.sent:,} | {len(self.latencies) / self.seconds:,.0f} | "
+            f"{self.percentile(0.50):,.1f} | {self.percentile(0.99):,.1f} | {failed} | "
+            f"{per_tap.get('attendance', 0):,.0f} | {per_tap.get('identity', 0):,.0f} |"
+        )
+
+
+class Kiosks:
+    """Tap bodies as the kiosks send them: each family checks in, then out, then in."""
+
+    def __init__(self, people: list[Family]) -> None:
+        self.people = people
+        self.turn = 0
+
+    def next(self) -> tuple[str, bytes]:
+        n, self.turn = self.turn, self.turn + 1
+        family = self.people[n % len(self.people)]
+        body = {
+            "event_id": str(uuid.uuid4()),
+            "device_id": f"KIOSK-{n % KIOSKS_PER_PROVIDER}",
+            "pin": family.pin,
+            "child_ids": [family.child_id],
+            "direction": "in" if (n // len(self.people)) % 2 == 0 else "out",
             "occurred_at": datetime.now(UTC).isoformat(),
         }
-    ).encode()
+        return f"kiosk.{family.provider_id}.tap", json.dumps(body).encode()
 
 
-async def one_tap(nc, n: int, latencies: list[float], failures: list[str]) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
+async def tap(nc: nats.NATS, kiosks: Kiosks, run: Run, since: float) -> None:
+    subject, body = kiosks.next()
+    run.sent += 1
     try:
-        reply = await nc.request(f"kiosk.{PROVIDER}.tap", tap_body(n), timeout=10)
+        reply = await nc.request(subject, body, timeout=10)
         answer = json.loads(reply.data)
-        if not answer.get("ok"):
-            failures.append(answer["error"]["code"])
-            return
     except Exception as exc:
-        failures.append(type(exc).__name__)
+        run.failures[type(exc).__name__] = run.failures.get(type(exc).__name__, 0) + 1
         return
-    latencies.append(time.perf_counter() - started)
+    if not answer.get("ok"):
+        code = answer["error"]["code"]
+        run.failures[code] = run.failures.get(code, 0) + 1
+        return
+    run.latencies.append(time.perf_counter() - since)
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-async def at_fixed_rate(nats_url: str, rate: int, seconds: float) -> dict[str, float]:
-    """Offer `rate` taps a second (open loop) and measure each answer."""
-    import nats
-
-    nc = await nats.connect(nats_url)
-    latencies: list[float] = []
-    failures: list[str] = []
-    total = int(rate * seconds)
-    tasks = []
+async def open_loop(nc: nats.NATS, kiosks: Kiosks, rate: int, seconds: float) -> Run:
+    run = Run(f"{rate:,}/s offered")
     started = time.perf_counter()
-    for n in range(total):
+    tasks = []
+    for n in range(int(rate * seconds)):
         due = started + n / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one_tap(nc, n, latencies, failures)))
+        tasks.append(asyncio.create_task(tap(nc, kiosks, run, due)))
     await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - started
-    await nc.close()
-    return {
-        "offered_per_s": rate,
-        "achieved_per_s": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "failed": len(failures),
-    }
+    run.seconds = time.perf_counter() - started
+    return run
 
 
-async def sustained(nats_url: str, seconds: float) -> dict[str, float]:
-    """As many taps as `KIOSKS` kiosks in flight at once get through."""
-    import nats
-
-    nc = await nats.connect(nats_url)
-    latencies: list[float] = []
-    failures: list[str] = []
-    deadline = time.perf_counter() + seconds
-    counter = iter(range(10**9))
+async def closed_loop(nc: nats.NATS, kiosks: Kiosks, in_flight: int, seconds: float) -> Run:
+    run = Run(f"sustained, {in_flight} in flight")
+    stop = time.perf_counter() + seconds
 
     async def kiosk() -> None:
-        while time.perf_counter() < deadline:
-            await one_tap(nc, next(counter), latencies, failures)
+        while time.perf_counter() < stop:
+            await tap(nc, kiosks, run, time.perf_counter())
 
     started = time.perf_counter()
-    await asyncio.gather(*(kiosk() for _ in range(KIOSKS)))
-    elapsed = time.perf_counter() - started
-    await nc.close()
-    return {
-        "taps_per_s": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "failed": len(failures),
-    }
+    await asyncio.gather(*(kiosk() for _ in range(in_flight)))
+    run.seconds = time.perf_counter() - started
+    return run
 
 
-async def outbox_backlog(database_url: str) -> tuple[int, int]:
-    from sqlalchemy import func, select
-
-    from services.attendance import store
-    from shared.db import async_engine
-
-    engine = async_engine(database_url)
-    async with engine.connect() as conn:
-        waiting = (
-            await conn.execute(select(func.count()).where(store.outbox.c.published_at.is_(None)))
-        ).scalar_one()
-        records = (await conn.execute(select(func.count()).select_from(store.records))).scalar_one()
-    await engine.dispose()
-    return waiting, records
+async def idle(seconds: float) -> Run:
+    """No taps: what the services' own loops (relay, consumers) cost meanwhile."""
+    await asyncio.sleep(seconds)
+    return Run("idle (CPU in µs per second)", latencies=[0.0] * int(seconds), seconds=seconds)
 
 
-# --- the run ---------------------------------------------------------------------
+async def settled(services: Services, most: float = 30.0) -> None:
+    """Wait until the services have worked off any backlog (an overloaded run leaves
+    requests queued whose kiosks gave up): under 10% of a core each for a second."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        before = {name: services.cpu_seconds(name) for name in services.pids}
+        await asyncio.sleep(1.0)
+        busy = [services.cpu_seconds(n) - before[n] for n in services.pids]
+        if max(busy) < 0.1 * max(len(p) for p in services.pids.values()):
+            return
 
 
-async def measure(nats_url: str, database_url: str, args: argparse.Namespace) -> None:
-    print("raw JetStream on this machine:")
-    baseline = await jetstream_baseline(nats_url, args.baseline_messages)
-    print("  " + ", ".join(f"{k} {v:,.0f}" for k, v in baseline.items()))
-    await seed(nats_url, database_url)
-    await at_fixed_rate(nats_url, 50, 2)  # warm up connections and caches
-    print(f"taps at fixed rates ({args.seconds:.0f} s each):")
-    for rate in args.rates:
-        result = await at_fixed_rate(nats_url, rate, args.seconds)
-        print(
-            f"  offered {rate:>5}/s  achieved {result['achieved_per_s']:>7.0f}/s  "
-            f"p50 {result['p50_ms']:>7.1f} ms  p99 {result['p99_ms']:>7.1f} ms  "
-            f"failed {result['failed']:.0f}"
-        )
-        await asyncio.sleep(2)
-    result = await sustained(nats_url, args.seconds)
-    print(
-        f"sustained with {KIOSKS} kiosks in flight: {result['taps_per_s']:.0f} taps/s  "
-        f"p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms  "
-        f"failed {result['failed']:.0f}"
+async def measured(services: Services, work: Awaitable[Run]) -> Run:
+    before = {name: services.cpu_seconds(name) for name in services.pids}
+    run = await work
+    run.cpu = {name: services.cpu_seconds(name) - before[name] for name in services.pids}
+    return run
+
+
+def profiled(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | None:
+    if not PY_SPY.exists():
+        return None
+    return subprocess.Popen(
+        [
+            str(PY_SPY),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(int(seconds)),
+            "-f",
+            "raw",
+            "-o",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    await asyncio.sleep(3)
-    waiting, records = await outbox_backlog(database_url)
-    print(f"records stored {records:,}; events not yet published 3 s after the load: {waiting:,}")
+
+
+def profile_path(args: argparse.Namespace, service: str) -> Path:
+    return args.profile_dir / f"taps-{service}.raw"
+
+
+PARTS = {
+    "PostgreSQL client (sqlalchemy, psycopg)": ("sqlalchemy/", "psycopg/"),
+    "NATS client (nats-py)": ("nats/aio/", "nats/js/"),
+    "FastStream (publish, consumers)": ("faststream/",),
+    "validation and JSON (pydantic, json)": ("pydantic/", "json/"),
+    "tracing (opentelemetry)": ("opentelemetry/", "trace/"),
+    "the service's own code": ("services/", "shared/"),
+}
+
+
+def parts(raw: Path) -> list[tuple[str, float]]:
+    """Share of samples whose stack passes through each part (inclusive, so they overlap)."""
+    counts = dict.fromkeys(PARTS, 0)
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        samples += int(n)
+        for part, marks in PARTS.items():
+            if any(mark in stack for mark in marks):
+                counts[part] += int(n)
+    return [(part, count / max(samples, 1)) for part, count in counts.items()]
+
+
+def top_frames(raw: Path, count: int = 25) -> list[tuple[str, float]]:
+    """Share of samples per function, by self time (the leaf of each stack)."""
+    totals: dict[str, int] = {}
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        leaf = stack.split(";")[-1]
+        totals[leaf] = totals.get(leaf, 0) + int(n)
+        samples += int(n)
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:count]
+    return [(name, share / max(samples, 1)) for name, share in ranked]
+
+
+async def drive(
+    nats_url: str, services: Services, people: list[Family], args: argparse.Namespace, replicas: int
+) -> list[Run]:
+    nc = await nats.connect(nats_url, connect_timeout=5, pending_size=64 * 1024 * 1024)
+    kiosks = Kiosks(people)
+    try:
+        await wait_up(nc, replicas)
+        await closed_loop(nc, kiosks, args.kiosks, 3.0)  # warm up pools and caches
+        await settled(services)
+        runs = [await measured(services, idle(args.seconds))]
+        for rate in args.rates:
+            runs.append(await measured(services, open_loop(nc, kiosks, rate, args.seconds)))
+            await settled(services)
+        runs.append(await measured(services, closed_loop(nc, kiosks, args.kiosks, args.seconds)))
+        if args.profile_rate and replicas == 1:  # apart: the sampler takes CPU too
+            await settled(services)
+            spies = [
+                profiled(services.pids[name][0], args.seconds, profile_path(args, name))
+                for name in ("attendance", "identity")
+            ]
+            await open_loop(nc, kiosks, args.profile_rate, args.seconds)
+            for spy in spies:
+                if spy is not None:
+                    spy.wait(60)
+        return runs
+    finally:
+        await nc.close()
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per run")
     parser.add_argument(
-        "--rates", type=lambda s: [int(r) for r in s.split(",")], default=[100, 500, 1000, 2000]
+        "--rates",
+        type=lambda s: [int(r) for r in s.split(",")],
+        default=[100, 250, 500, 1000, 2000],
     )
+    parser.add_argument("--replicas", type=lambda s: [int(r) for r in s.split(",")], default=[1, 2])
+    parser.add_argument("--kiosks", type=int, default=64, help="taps in flight when sustained")
     parser.add_argument("--baseline-messages", type=int, default=50_000)
+    parser.add_argument(
+        "--profile-rate", type=int, default=0, help="then py-spy both services at this rate"
+    )
+    parser.add_argument("--profile-dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
 
-    from shared.bus.streams import declare_streams
-    from shared.migrations import upgrade
-    from tests.servers import nats_server, postgres_server
-
-    folder = Path(tempfile.mkdtemp(prefix="ccats-bench-"))
-    with (
-        nats_server(folder, url="", containers=False) as nats_url,
-        postgres_server(folder, url="", containers=False) as database_url,
-    ):
-        upgrade("attendance", database_url)
-
-        async def streams() -> None:
-            import nats
-
-            nc = await nats.connect(nats_url)
-            await declare_streams(nc.jetstream())
-            await nc.close()
-
-        asyncio.run(streams())
-        spawn = mp.get_context("spawn")
-        workers = [
-            spawn.Process(target=run_attendance, args=(nats_url, database_url), daemon=True),
-            spawn.Process(target=run_identity_stand_in, args=(nats_url,), daemon=True),
-        ]
-        for process in workers:
-            process.start()
-        time.sleep(4)
-        try:
-            asyncio.run(measure(nats_url, database_url, args))
-        finally:
-            for process in workers:
-                process.terminate()
-                process.join(5)
+    print(f"load average before: {load_average()}", flush=True)
+    people = families()
+    with servers() as (nats_url, base_url):
+        database_url = fresh_database(base_url)
+        migrate(database_url, ("identity", "attendance"))
+        asyncio.run(declare(nats_url))
+        seed(database_url, people)
+        baseline = asyncio.run(jetstream_baseline(nats_url, args.baseline_messages))
+        tables = []
+        for replicas in args.replicas:
+            with running(nats_url, database_url, replicas) as services:
+                runs = asyncio.run(drive(nats_url, services, people, args, replicas))
+                time.sleep(3)
+                records, waiting = stored(database_url)
+            tables.append((replicas, runs, records, waiting))
+    print(
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; {FAMILIES:,} families "
+        f"at {PROVIDERS} providers; {args.seconds:.0f} s per run; "
+        f"load average after: {load_average()}\n"
+    )
+    print(
+        "Raw JetStream, same run (400-byte messages): "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in baseline.items())
+    )
+    for replicas, runs, records, waiting in tables:
+        print(f"\n{replicas} identity + {replicas} attendance process(es):\n")
+        print(
+            "| run | sent | ok taps/s | p50 ms | p99 ms | failed "
+            "| attendance CPU µs/tap | identity CPU µs/tap |"
+        )
+        print("|---|---:|---:|---:|---:|---|---:|---:|")
+        for run in runs:
+            print(run.row())
+        print(
+            f"\nrecords stored {records:,}; "
+            f"events not yet published 3 s after the load: {waiting:,}"
+        )
+    for service in ("attendance", "identity"):
+        raw = profile_path(args, service)
+        if args.profile_rate and raw.exists():
+            print(
+                f"\n{service}, self time by function "
+                f"(py-spy, an extra {args.profile_rate}/s run, 1 process each):\n"
+            )
+            for name, share in parts(raw):
+                print(f"  {share:6.1%}  in {name}")
+            print()
+            for name, share in top_frames(raw):
+                print(f"  {share:6.1%}  {name}")
     return 0
 
 

@@ -1,8 +1,8 @@
 """`ccats up`: the whole system on one machine.
 
 Starts the embedded servers unless `NATS_URL` / `DATABASE_URL` are set, runs the
-bootstrap step, then each service in its own process; restarts a service that
-dies, and on Ctrl-C or SIGTERM stops everything, keeping the data.
+bootstrap step, then each service in its own process (or several: `CCATS_REPLICAS`);
+restarts a service that dies, and on Ctrl-C or SIGTERM stops everything, keeping the data.
 """
 
 from __future__ import annotations
@@ -87,8 +87,38 @@ class ServiceProcess:
             self.process.wait()
 
 
-def up(data_dir: Path, *, demo: bool, nats_port: int | None = NATS_DEFAULT_PORT) -> int:
+REPLICAS_VARIABLE = "CCATS_REPLICAS"
+"""Processes per service, e.g. `attendance=2,identity=2`; a service not named runs one."""
+
+
+def replica_counts(spec: str) -> dict[str, int]:
+    """`attendance=2,identity=2` as counts for every service (one unless named).
+
+    Replicas of a service share its queue groups and durable consumers, so each
+    request and each event is handled by one of them.
+    """
+    counts = dict.fromkeys(SERVICES, 1)
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, count = part.partition("=")
+        name = name.strip()
+        if name not in counts or not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(
+                f"{REPLICAS_VARIABLE}: {part!r} is not SERVICE=COUNT with a service of "
+                f"{', '.join(SERVICES)} and a count of at least 1"
+            )
+        counts[name] = int(count)
+    return counts
+
+
+def up(
+    data_dir: Path,
+    *,
+    demo: bool,
+    nats_port: int | None = NATS_DEFAULT_PORT,
+    replicas: dict[str, int] | None = None,
+) -> int:
     settings = Settings()
+    replicas = replicas or replica_counts(os.environ.get(REPLICAS_VARIABLE, ""))
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     nats_server = EmbeddedNats(data_dir / "nats", nats_port) if not settings.nats_url else None
@@ -122,10 +152,12 @@ def up(data_dir: Path, *, demo: bool, nats_port: int | None = NATS_DEFAULT_PORT)
         logs = data_dir / "logs"
         logs.mkdir(exist_ok=True)
         for name in SERVICES:
-            service = ServiceProcess(name, env, logs / f"{name}.log")
-            service.start()
-            services.append(service)
-            print(f"service     {name:<14} log {service.log_file}", flush=True)
+            for n in range(replicas.get(name, 1)):
+                log_name = name if n == 0 else f"{name}-{n + 1}"
+                service = ServiceProcess(name, env, logs / f"{log_name}.log")
+                service.start()
+                services.append(service)
+                print(f"service     {log_name:<14} log {service.log_file}", flush=True)
         state_path(data_dir).write_text(
             json.dumps({"nats_url": nats_url, "database_url": database_url, "pid": os.getpid()})
         )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -26,6 +31,60 @@ def async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         pool_pre_ping=True,
         hide_parameters=True,  # a failing statement's error must not carry a PIN hash or token
     )
+
+
+T = TypeVar("T")
+HOT_POOL_SIZE = 10
+HOT_RECYCLE_SECONDS = 1800
+
+
+def hot_engine(url: str, *, pool_size: int = HOT_POOL_SIZE, autocommit: bool = True) -> AsyncEngine:
+    """An engine for a hot path: no ping, a fixed pool, autocommit by default.
+
+    The service engine pings every connection it hands out and wraps each use
+    in BEGIN ... ROLLBACK: four round trips for one SELECT. Here, in autocommit,
+    a statement is its own transaction (atomic, and durable when it returns);
+    with `autocommit=False`, `begin()` groups statements as usual. The pool
+    does not overflow: a burst waits for a connection rather than opening one
+    (a PostgreSQL backend is a process) for each request and closing it after.
+    A connection the database dropped fails its next statement once; SQLAlchemy
+    then invalidates the pool, and the caller may retry (`retry_once_if_dropped`).
+    """
+    return create_async_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_recycle=HOT_RECYCLE_SECONDS,
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
+        hide_parameters=True,
+    )
+
+
+async def retry_once_if_dropped(statement: Callable[[], Awaitable[T]]) -> T:
+    """Run `statement`; once more if it failed on a connection the database dropped
+    (a restart): the pool has been invalidated, so the retry gets a fresh one.
+
+    Only for statements that are safe to run twice (reads, or writes keyed so a
+    second run changes nothing)."""
+    try:
+        return await statement()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return await statement()
+
+
+def disposed_at_stop(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
+    """A worker that holds `engine` for the service's life and closes it at stop."""
+
+    async def hold() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await engine.dispose()
+
+    return hold
 
 
 def sync_engine(url: str) -> Engine:

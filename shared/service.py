@@ -5,10 +5,14 @@ transaction, and call the domain."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -16,7 +20,12 @@ from faststream import AckPolicy, FastStream
 from faststream.exceptions import NackMessage
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from opentelemetry import propagate
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -115,10 +124,12 @@ class ServiceRuntime:
             outbox,
             self._publish_staged,
             poll_seconds=settings.relay_poll_seconds,
-            tracer=self.tracer_provider.get_tracer(f"ccats.{name}"),
         )
         self._workers: dict[str, Callable[[], Awaitable[None]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._tracer = self.tracer_provider.get_tracer(f"ccats.{name}")
+        self._requests: list[_RequestSubscription] = []
+        self.worker("requests")(self._close_requests)
         self.serve(f"ops.health.{name}", _Empty)(self._own_health)
         self.serve("ops.health", _Empty, queue="ccats-health")(self._system_health)
 
@@ -130,7 +141,7 @@ class ServiceRuntime:
             self.broker,
             logger=self.log,
             on_startup=[self.check_migrated],
-            after_startup=[self._start_background],
+            after_startup=[self._open_requests, self._start_background],
             on_shutdown=[self._stop_background],
             after_shutdown=[self.engine.dispose],
         )
@@ -139,6 +150,7 @@ class ServiceRuntime:
         """Start in the current event loop (tests, or several services in one process)."""
         await self.check_migrated()
         await self.broker.start()
+        await self._open_requests()
         await self._start_background()
 
     async def stop(self) -> None:
@@ -232,12 +244,17 @@ class ServiceRuntime:
             self.relay.wake()
 
     async def _publish_staged(self, payload: bytes, subject: str, headers: dict[str, str]) -> None:
-        await self.broker.publish(
-            payload,
+        """The relay's publish: straight to JetStream on the broker's connection, the
+        headers (message id, trace) as staged; returns after the PubAck."""
+        connection = self.broker._connection
+        if connection is None:
+            raise ConnectionError(f"{self.name}: the broker is not connected")
+        await connection.jetstream().publish(
             subject,
+            payload,
+            timeout=PUBLISH_TIMEOUT_SECONDS,
             stream=stream_for(subject),
             headers=headers,
-            timeout=PUBLISH_TIMEOUT_SECONDS,
         )
 
     # --- consumers ---------------------------------------------------------
@@ -255,7 +272,11 @@ class ServiceRuntime:
         consumer = durable or f"{self.name}-{subject.replace('.', '-')}"
 
         def register(handler: EventHandler[M]) -> EventHandler[M]:
-            async def on_event(msg: NatsMessage) -> None:
+            async def on_event() -> None:
+                # The message from FastStream's context, not as a parameter: a
+                # `NatsMessage` parameter is resolved in a worker thread (a thread hop
+                # per event, a third of identity's CPU per tap).
+                msg: NatsMessage = self.broker.context.get_local("message")
                 await self._handle_event(msg, subject, consumer, model, handler)
 
             self.broker.subscriber(
@@ -353,38 +374,104 @@ class ServiceRuntime:
     # --- requests ----------------------------------------------------------
 
     def serve(
-        self, subject: str, model: type[M], *, queue: str | None = None
+        self,
+        subject: str,
+        model: type[M],
+        *,
+        queue: str | None = None,
+        concurrency: int = 1,
     ) -> Callable[[RequestHandler[M]], RequestHandler[M]]:
-        """Register a request handler: a refusal is a stable error code, never a crash."""
+        """Register a request handler: a refusal is a stable error code, never a crash.
+
+        Up to `concurrency` requests of this subject are answered at once in this
+        process (1: one after the other, in arrival order); more wait, up to
+        `backlog_limit(concurrency)`, past which the oldest waiting is answered
+        `service_unavailable` at once. Served on the broker's own NATS connection
+        in the service's queue group, each in a span that continues the caller's
+        trace, without FastStream's per-message machinery (a thread hop and four
+        middlewares: most of a request's cost when measured).
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
 
         def register(handler: RequestHandler[M]) -> RequestHandler[M]:
-            async def on_request(msg: NatsMessage) -> dict[str, Any]:
-                return await self._answer(msg, model, handler)
-
-            self.broker.subscriber(
-                subject,
-                queue=queue if queue is not None else self.name,
-                title=subject,
-                description=(handler.__doc__ or "").strip() or None,
-            )(on_request)
+            self._requests.append(
+                _RequestSubscription(
+                    subject=subject,
+                    queue=queue if queue is not None else self.name,
+                    concurrency=concurrency,
+                    answer=partial(self._answer, subject, model, handler),
+                    log=self.log,
+                )
+            )
             return handler
 
         return register
 
+    async def request(self, subject: str, payload: bytes, *, timeout: float) -> bytes:
+        """Ask another service on the broker's connection; the reply's body.
+
+        Lean on purpose (a hot path asks on every request it serves): no
+        FastStream middleware, the current trace context in the headers.
+        """
+        connection = self.broker._connection
+        if connection is None:
+            raise RuntimeError(f"{self.name}: the broker is not connected")
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        reply = await connection.request(subject, payload, timeout=timeout, headers=headers)
+        return reply.data
+
+    async def _open_requests(self) -> None:
+        """Subscribe every served subject; called once the broker is connected."""
+        connection = self.broker._connection
+        if connection is None:
+            raise RuntimeError(f"{self.name}: the broker is not connected")
+        for served in self._requests:
+            await served.open(connection)
+        await connection.flush()  # the server has every subscription before start returns
+
+    async def _close_requests(self) -> None:
+        """Held as a worker: on stop, take no new request, let those in flight end."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.gather(*(served.close() for served in self._requests))
+
     async def _answer(
-        self, msg: NatsMessage, model: type[M], handler: RequestHandler[M]
+        self, subject: str, model: type[M], handler: RequestHandler[M], msg: Msg
+    ) -> bytes:
+        parent = propagate.extract(msg.headers or {})
+        with self._tracer.start_as_current_span(
+            f"{subject} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject},
+        ) as span:
+            debug = self.log.isEnabledFor(logging.DEBUG)
+            if debug:
+                self.log.debug("request received", extra={"subject": msg.subject})
+            reply = await self._reply(msg, model, handler, span)
+            if debug:
+                code = reply.get("error", {}).get("code") if not reply.get("ok") else None
+                self.log.debug("request answered", extra={"subject": msg.subject, "code": code})
+            return json.dumps(reply).encode()
+
+    async def _reply(
+        self, msg: Msg, model: type[M], handler: RequestHandler[M], span: Span
     ) -> dict[str, Any]:
         try:
-            request = model.model_validate_json(msg.body or b"{}")
+            request = model.model_validate_json(msg.data or b"{}")
         except ValidationError as exc:
             reason, _ = describe_validation(exc)
             return error_reply(ErrorCode.invalid_request, reason)
         try:
-            result = await handler(request, msg.raw_message.subject)
+            result = await handler(request, msg.subject)
         except RequestRefused as refusal:
             return refusal.reply()
-        except Exception:
-            self.log.exception("request failed", extra={"subject": msg.raw_message.subject})
+        except Exception as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            self.log.exception("request failed", extra={"subject": msg.subject})
             return error_reply(ErrorCode.internal_error, "The request could not be handled.")
         if isinstance(result, BaseModel):
             return result.model_dump(mode="json", by_alias=True)
@@ -432,3 +519,99 @@ class ServiceRuntime:
 
 class _Empty(BaseModel):
     """A request with no fields."""
+
+
+REPLY_HEADERS = {"content-type": "application/json"}
+BACKLOG_PER_PLACE = 16
+BACKLOG_AT_LEAST = 256
+
+
+def backlog_limit(concurrency: int) -> int:
+    """Requests that may wait for a place; past that, the oldest waiting is answered
+    `service_unavailable` at once. Under a burst beyond what the service can do, a
+    caller then hears within moments that it may resend (taps are safe to resend:
+    ATT-1), instead of timing out while the service works through requests whose
+    callers have given up, long after the burst (measured: benchmarks/taps_results.md)."""
+    return max(BACKLOG_AT_LEAST, concurrency * BACKLOG_PER_PLACE)
+
+
+BUSY_REPLY = json.dumps(
+    error_reply(ErrorCode.service_unavailable, "Too busy just now; try again in a moment.")
+).encode()
+CLOSE_GRACE_SECONDS = 3.0
+"""Within the kernel's stop grace for a worker (`shared.tasks.STOP_GRACE_SECONDS`)."""
+
+
+@dataclass
+class _RequestSubscription:
+    """One served subject: its subscription and the answers in flight.
+
+    Each answer is a task; the subscription's loop waits for a free slot before
+    taking the next message, so a burst waits in the subscription's buffer
+    instead of piling up tasks, and with `concurrency` 1 requests are answered
+    one after the other in arrival order. A task, not the subscription's loop,
+    runs the handler, so a stop lets an answer in flight finish.
+    """
+
+    subject: str
+    queue: str
+    concurrency: int
+    answer: Callable[[Msg], Awaitable[bytes]]
+    log: logging.Logger
+    _connection: NatsClient | None = None
+    _subscription: Subscription | None = None
+    _slots: asyncio.Semaphore | None = None
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def open(self, connection: NatsClient) -> None:
+        self._connection = connection
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._subscription = await connection.subscribe(
+            self.subject, queue=self.queue, cb=self._on_message
+        )
+
+    async def close(self) -> None:
+        """Unsubscribe, give the answers in flight a bounded time, then cancel them."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        try:
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight), timeout=CLOSE_GRACE_SECONDS)
+        finally:
+            await cancel_and_wait(set(self._in_flight), log=self.log, grace=1.0)
+
+    async def _on_message(self, msg: Msg) -> None:
+        assert self._slots is not None
+        if self._slots.locked() and self._waiting() > backlog_limit(self.concurrency):
+            await self._send(msg, BUSY_REPLY)
+            return
+        await self._slots.acquire()
+        task = asyncio.get_running_loop().create_task(self._respond_then_release(msg))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _respond_then_release(self, msg: Msg) -> None:
+        try:
+            await self._respond(msg)
+        finally:
+            assert self._slots is not None
+            self._slots.release()
+
+    def _waiting(self) -> int:
+        """Requests received and not yet taken up, behind this one."""
+        return self._subscription.pending_msgs if self._subscription is not None else 0
+
+    async def _respond(self, msg: Msg) -> None:
+        await self._send(msg, await self.answer(msg))
+
+    async def _send(self, msg: Msg, body: bytes) -> None:
+        if not msg.reply or self._connection is None:
+            return  # published, not requested: nobody waits for an answer
+        try:
+            await self._connection.publish(msg.reply, body, headers=REPLY_HEADERS)
+        except Exception as exc:
+            self.log.warning(
+                "could not send a reply: %s", type(exc).__name__, extra={"subject": msg.subject}
+            )

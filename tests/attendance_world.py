@@ -61,6 +61,7 @@ class IdentityStandIn:
         self.adults: dict[str, Adult] = {}
         self.locked_devices: set[str] = set()
         self.asked = 0
+        self.traceparents: list[str | None] = []
 
     def add(self, adult: Adult) -> Adult:
         self.adults[adult.pin] = adult
@@ -68,6 +69,7 @@ class IdentityStandIn:
 
     async def answer(self, msg: Msg) -> None:
         self.asked += 1
+        self.traceparents.append((msg.headers or {}).get("traceparent"))
         request = CredentialVerifyRequest.model_validate_json(msg.data)
         adult = self.adults.get(request.pin.get_secret_value())
         if request.device_id in self.locked_devices:

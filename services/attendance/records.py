@@ -18,6 +18,7 @@ from uuid import uuid4
 from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.contract.base import Event
 from shared.contract.events import (
     AttendanceChanged,
     AttendanceRecorded,
@@ -109,16 +110,26 @@ async def add(tx: Transaction, new: Iterable[Record]) -> list[Record]:
         return rows
     await tx.conn.execute(insert(records), [_row(r) for r in rows])
     for record in rows:
-        recorded = _recorded_event(record)
-        await tx.emit(recorded)
-        if record.status == "pending" and record.deadline is not None:
-            await tx.emit(
-                PendingAttendanceCreated(
-                    **recorded.model_dump(exclude={"event_id", "status"}),
-                    deadline=record.deadline,
-                )
-            )
+        for event in announcements(record):
+            await tx.emit(event)
     return rows
+
+
+def row_of(record: Record) -> dict[str, Any]:
+    """The record as a row of `records`, for a batch written elsewhere."""
+    return _row(record)
+
+
+def announcements(record: Record) -> list[Event]:
+    """The events an original record causes: `AttendanceRecorded`, and
+    `PendingAttendanceCreated` with its deadline for a pending one (ATT-1, ATT-2)."""
+    recorded = _recorded_event(record)
+    if record.status != "pending" or record.deadline is None:
+        return [recorded]
+    pending = PendingAttendanceCreated(
+        **recorded.model_dump(exclude={"event_id", "status"}), deadline=record.deadline
+    )
+    return [recorded, pending]
 
 
 async def replace(

@@ -38,11 +38,17 @@ async def stored_answer(
     ).first()
     if row is None:
         return None
-    if row.subject != subject:
+    return first_answer(row.subject, row.reply, subject)
+
+
+def first_answer(stored_subject: str, reply: dict[str, Any], subject: str) -> dict[str, Any]:
+    """The stored answer, if it was given on this subject: an `event_id` names one
+    request, so reusing it for another is refused rather than answered wrongly."""
+    if stored_subject != subject:
         raise RequestRefused(
             ErrorCode.invalid_request, "This event_id was already used for another request."
         )
-    return dict(row.reply)
+    return dict(reply)
 
 
 async def earlier_answer(engine: AsyncEngine, event_id: str, subject: str) -> dict[str, Any] | None:

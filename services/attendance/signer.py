@@ -11,12 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from faststream.nats import NatsBroker
-
 from shared.contract.errors import ErrorCode
 from shared.contract.identity import CredentialVerifyReply, CredentialVerifyRequest
 from shared.contract.replies import RequestRefused
 from shared.contract.requests import Credential
+from shared.service import ServiceRuntime
 
 VERIFY_TIMEOUT_SECONDS = 3.0
 PASSED_ON = frozenset({ErrorCode.pin_invalid, ErrorCode.device_locked})
@@ -33,7 +32,7 @@ class Signer:
 
 
 async def verify_signer(
-    broker: NatsBroker,
+    rt: ServiceRuntime,
     provider_id: str,
     device_id: str,
     credential: Credential,
@@ -49,14 +48,14 @@ async def verify_signer(
         at=at,
     )
     try:
-        message = await broker.request(
-            request.to_wire(), CredentialVerifyRequest.subject, timeout=VERIFY_TIMEOUT_SECONDS
+        body = await rt.request(
+            CredentialVerifyRequest.subject, request.to_wire(), timeout=VERIFY_TIMEOUT_SECONDS
         )
     except Exception as exc:
         raise RequestRefused(
             ErrorCode.service_unavailable, "The PIN could not be checked; try again."
         ) from exc
-    answer = json.loads(message.body or b"{}")
+    answer = json.loads(body or b"{}")
     if not answer.get("ok"):
         code = answer.get("error", {}).get("code")
         if code in PASSED_ON:

@@ -138,3 +138,28 @@ async def _contains(items: list[str], item: str) -> bool:
 async def _at_least(coro, count: int):
     items = await coro
     return items if len(items) >= count else None
+
+
+async def test_an_event_is_handled_without_a_worker_thread(
+    probe_runtime, nc: NatsClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every consumed event once paid a hop to a worker thread (FastDepends resolving a
+    # `NatsMessage` parameter): a third of identity's CPU per tap.
+    import anyio.to_thread
+
+    hops: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+        hops.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    event = probe()
+    await nc.jetstream().publish(PROBE_SUBJECT, event.model_dump_json().encode())
+    await eventually(lambda: _handled(probe_runtime, event))
+    assert hops == []
+
+
+async def _handled(handled: list[str], event: Probe) -> bool:
+    return str(event.event_id) in handled

@@ -9,10 +9,10 @@ from typing import Any
 from shared.contract import subjects
 from shared.contract.identity import CredentialVerifyRequest
 from shared.contract.requests import Credential, KioskSigninRequest
+from shared.db import disposed_at_stop, hot_engine
 from shared.policy import load_pack
 from shared.service import ServiceRuntime
 
-from ..concurrency import serve_concurrently
 from ..domain.lockout import after_failure
 from ..domain.signin import (
     Signin,
@@ -24,13 +24,16 @@ from ..domain.signin import (
     pin_invalid,
 )
 from ..hasher import Hasher
-from ..reads import closing, read_engine
 from ..store import signin as stored
+
+REQUEST_CONCURRENCY = 64
+"""Sign-ins and credential checks in progress at once per process: each waits on
+one read, so many in flight keep the process busy (benchmarks/signin_results.md)."""
 
 
 def register(rt: ServiceRuntime, hasher: Hasher) -> None:
-    reads = read_engine(rt.settings.database_url)
-    rt.worker("signin_reads")(closing(reads))
+    reads = hot_engine(rt.settings.database_url)
+    rt.worker("signin_reads")(disposed_at_stop(reads))
 
     async def count_failure(provider_id: str, device_id: str, program: str) -> None:
         policy = load_pack(program).identity.device_lockout
@@ -76,7 +79,7 @@ def register(rt: ServiceRuntime, hasher: Hasher) -> None:
             raise pin_invalid()
         return signin
 
-    @serve_concurrently(rt, subjects.KIOSK_SIGNIN_ALL, KioskSigninRequest)
+    @rt.serve(subjects.KIOSK_SIGNIN_ALL, KioskSigninRequest, concurrency=REQUEST_CONCURRENCY)
     async def kiosk_signin(request: KioskSigninRequest, subject: str) -> dict[str, Any]:
         """`kiosk.<provider_id>.signin`: who is signing, and the children they may sign
         here today (ID-4); `pin_invalid` alike for a wrong PIN and a PIN with no child
@@ -91,7 +94,9 @@ def register(rt: ServiceRuntime, hasher: Hasher) -> None:
             ],
         }
 
-    @serve_concurrently(rt, CredentialVerifyRequest.subject, CredentialVerifyRequest)
+    @rt.serve(
+        CredentialVerifyRequest.subject, CredentialVerifyRequest, concurrency=REQUEST_CONCURRENCY
+    )
     async def verify_credential(request: CredentialVerifyRequest, _subject: str) -> dict[str, Any]:
         """`identity.credential.verify`: the sign-in check for a tap, on the tap's day,
         with the cases through which each child may be signed (ID-4, ATT-6)."""
