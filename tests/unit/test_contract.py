@@ -32,6 +32,7 @@ from shared.contract.events import (
     EVENTS_BY_SUBJECT,
     AttendanceRecorded,
     AuthorizationChanged,
+    CardReportedLost,
     NotificationSent,
     PendingAttendanceCreated,
     PinSet,
@@ -132,6 +133,7 @@ EVENT_SAMPLES: dict[type[Event], dict[str, Any]] = {
             {"occurred_at": NOW, "person_id": "a1", "link_token": "t0k", "expires_at": NOW},
         ),
         (PinSet, {"occurred_at": NOW, "person_id": "a1"}),
+        (CardReportedLost, {"occurred_at": NOW, "person_id": "a1"}),
         (AttendanceRecorded, RECORD_FIELDS),
         (PendingAttendanceCreated, {**RECORD_FIELDS, "status": "pending", "deadline": NOW}),
         (
