@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +26,8 @@ from .books import (
 from .domain.calendar import submission_deadline
 from .domain.values import ProviderTerms
 from .domain.view import ClaimView, claim_view
-from .wire import claim_model
+from .heap import without_cycle_collection
+from .wire import claim_data
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,17 @@ class MonthClaim:
     pack: PolicyPack
     today: date
     view: ClaimView
-    claim: Claim
+    submit_by: date
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The contract's `Claim` as JSON-ready data: what `billing.claim.get` sends."""
+        return claim_data(self.view, self.submit_by)
+
+    @cached_property
+    def claim(self) -> Claim:
+        """The same claim as the contract's model (reports read it)."""
+        return Claim.model_validate(self.data)
 
 
 async def known_provider(conn: AsyncConnection, provider_id: str) -> ProviderTerms:
@@ -49,15 +62,15 @@ async def month_claim(
     """The claim of `month` as of `now`: submitted children as submitted, others now."""
     pack = load_pack(provider.program)
     today = local_day(now, provider.timezone)
-    facts = await load_month(conn, provider, month)
-    view = claim_view(
-        facts,
-        pack,
-        today,
-        submissions=await load_submissions(conn, provider.provider_id, month),
-        later=await load_later_supplementals(conn, provider.provider_id, month),
-        attestations=await load_attestations(conn, provider.provider_id, month),
-    )
-    return MonthClaim(
-        provider, pack, today, view, claim_model(view, submission_deadline(month, pack))
-    )
+    with without_cycle_collection():
+        view = claim_view(
+            await load_month(conn, provider, month),
+            pack,
+            today,
+            submissions=await load_submissions(conn, provider.provider_id, month),
+            later=await load_later_supplementals(conn, provider.provider_id, month),
+            attestations=await load_attestations(conn, provider.provider_id, month),
+        )
+        claim = MonthClaim(provider, pack, today, view, submission_deadline(month, pack))
+        claim.data  # noqa: B018 - built here, inside the same stretch
+    return claim

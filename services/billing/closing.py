@@ -80,7 +80,7 @@ async def remind_deadlines(tx: Transaction, now: datetime) -> list[dict[str, obj
         if not 0 < days_left <= REMIND_DAYS_BEFORE:
             continue
         claim = await month_claim(tx.conn, provider, month, now)
-        if not any(line.status == "open" and line.units > 0 for line in claim.claim.lines):
+        if not any(v.status == "open" and v.line.units > 0 for v in claim.view.lines):
             continue
         if await ledger.remind_once(tx.conn, provider.provider_id, month, deadline):
             await tx.emit(

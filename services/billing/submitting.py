@@ -20,6 +20,7 @@ from .claiming import known_provider
 from .domain.claims.compute import compute_claim
 from .domain.claims.lines import Supplemental
 from .domain.submission import check_submission_window, children_to_submit, review_children
+from .heap import without_cycle_collection
 
 
 async def submit_month(
@@ -39,8 +40,9 @@ async def submit_month(
     today = local_day(now, provider.timezone)
     check_submission_window(request.month, today, pack)
     invoices = {i.child_id: Decimal(str(i.amount)) for i in request.invoices}
-    facts = replace(await load_month(tx.conn, provider, request.month), invoices=invoices)
-    result = compute_claim(facts, pack, today)
+    with without_cycle_collection():
+        facts = replace(await load_month(tx.conn, provider, request.month), invoices=invoices)
+        result = compute_claim(facts, pack, today)
     done = await ledger.submitted_children(tx.conn, provider_id, request.month)
     accepted, refused = review_children(children_to_submit(result, result.days), result.days, done)
     for child_id in accepted:

@@ -24,6 +24,7 @@ from shared.contract.events import (
     PendingAttendanceCreated,
     ProviderChanged,
 )
+from shared.contract.requests import ClaimReply
 from shared.settings import Settings
 from tests.running import eventually, running, stream_messages
 
@@ -207,17 +208,45 @@ async def ask(nc: NatsClient, subject: str, body: dict[str, Any], timeout: float
 
 
 async def claim_of(nc: NatsClient, provider_id: str, month: str = MONTH) -> dict:
-    return await ask(nc, "billing.claim.get", {"provider_id": provider_id, "month": month})
+    """`billing.claim.get`; a claim answered is checked against the contract's model."""
+    reply = await ask(nc, "billing.claim.get", {"provider_id": provider_id, "month": month})
+    if reply.get("ok"):
+        ClaimReply.model_validate(reply)  # BILL-9: the reply is the contract's ClaimReply
+    return reply
+
+
+async def consumed(nc: NatsClient, timeout: float = 60) -> None:
+    """Wait until billing has applied every event published so far.
+
+    Billing reads each subject with its own durable consumer and acks a message only
+    after its transaction commits: when none of its consumers has a message left to
+    deliver or awaiting its ack, billing's read models hold all that was published.
+    A claim that merely looks right can still miss an event of another consumer (a
+    check-out on its way makes a complete month look like an incomplete pair).
+    """
+    js = nc.jetstream()
+
+    async def idle() -> bool:
+        for stream in await js.streams_info():
+            for consumer in await js.consumers_info(stream.config.name):
+                if consumer.name.startswith("billing-") and (
+                    consumer.num_pending or consumer.num_ack_pending
+                ):
+                    return False
+        return True
+
+    await eventually(idle, timeout=timeout)
 
 
 async def claim_when(nc: NatsClient, provider_id: str, ready, month: str = MONTH) -> dict:
-    """The claim once `ready(claim)` holds (billing consumes events asynchronously)."""
+    """The claim once billing has applied everything published and `ready(claim)` holds."""
+    await consumed(nc)
 
     async def probe() -> dict | None:
         reply = await claim_of(nc, provider_id, month)
         return reply["claim"] if reply.get("ok") and ready(reply["claim"]) else None
 
-    return await eventually(probe, timeout=15)
+    return await eventually(probe, timeout=30)
 
 
 async def submit(nc: NatsClient, provider_id: str, month: str = MONTH, **extra: Any) -> dict:
@@ -227,6 +256,15 @@ async def submit(nc: NatsClient, provider_id: str, month: str = MONTH, **extra: 
 
 def units(claim: dict, child_id: str) -> float:
     return sum(line["units"] for line in claim["lines"] if line["child_id"] == child_id)
+
+
+def days_present(claim: dict, child_id: str) -> int:
+    """Days with a complete, final pair (the line's attendance beside the claim)."""
+    return sum(
+        line["attendance"]["days_present"]
+        for line in claim["lines"]
+        if line["child_id"] == child_id
+    )
 
 
 async def billing_events(nc: NatsClient, subject: str) -> list[dict]:
@@ -426,3 +464,48 @@ async def test_a_new_authorization_for_the_rest_of_a_submitted_month_is_suppleme
     assert (entry["authorization_id"], entry["code"]) == ("A-REST", "already_submitted")
     assert entry["days"][0] == "2026-11-09" and entry["days"][-1] == "2026-11-30"
     assert [line["authorization_id"] for line in claim["lines"]] == ["A-PART"]
+    [notice] = await eventually(lambda: billing_events(nc, "billing.supplemental_required"))
+    assert (notice["month"], notice["child_id"], notice["authorization_id"], notice["code"]) == (
+        MONTH,
+        "C1",
+        "A-REST",
+        "already_submitted",
+    )  # the provider is told to send a supplemental bill (NOT-2)
+
+
+async def test_a_correction_the_parent_approves_after_submission_is_supplemental(
+    billing, nc: NatsClient
+) -> None:  # BILL-2, ATT-5: the provider corrects a check-out, the parent approves it
+    day = date(2026, 11, 2)
+    visit = day_visit("CO-1", "C1", "colorado", day)
+    await publish(
+        nc, provider_changed("CO-1", "colorado"), authorization_changed("A1", "C1", "CO-1"), *visit
+    )
+    await claim_when(nc, "CO-1", lambda c: units(c, "C1") == 1)
+    assert (await submit(nc, "CO-1"))["submitted"] == ["C1"]
+
+    correction = changed(
+        "R-fix",
+        visit[1],  # type: ignore[arg-type]
+        "corrected",
+        "pending",
+        local(day, time(18, 30), "colorado"),
+    )
+    approval = changed("R-fix-ok", correction, "approved", "confirmed")  # type: ignore[arg-type]
+    await publish(nc, correction, approval)
+    claim = await claim_when(nc, "CO-1", lambda c: bool(c["supplemental"]))
+    # the submitted month stays as it was: 1 day, its records, submitted
+    [line] = claim["lines"]
+    assert (line["status"], line["units"]) == ("submitted", 1)
+    assert line["items"][0]["record_ids"] == [visit[0].record_id, visit[1].record_id]
+    assert {(s["code"], tuple(s["days"])) for s in claim["supplemental"]} == {
+        ("already_submitted", ("2026-11-02",))
+    }
+    reasons = " ".join(s["reason"] for s in claim["supplemental"])
+    assert "R-fix approved after the month was submitted" in reasons
+    [notice] = await eventually(lambda: billing_events(nc, "billing.supplemental_required"))
+    assert (notice["child_id"], notice["authorization_id"], notice["code"]) == (
+        "C1",
+        "A1",
+        "already_submitted",
+    )

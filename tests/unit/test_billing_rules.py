@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.attendance.domain.pairing import Mark, pair_day, with_open_check_in_as_error
 from services.billing.books import authorization_period
 from services.billing.domain.ages import age_for_month, age_in_months, serves_age
 from services.billing.domain.calendar import (
@@ -30,7 +32,7 @@ from services.billing.domain.submission import (
     children_to_submit,
     review_children,
 )
-from services.billing.domain.values import MonthFacts
+from services.billing.domain.values import LiveRecord, MonthFacts
 from services.billing.domain.view import Submission, claim_view
 from services.billing.snapshot import (
     line_from_json,
@@ -187,6 +189,37 @@ def test_a_check_in_still_open_is_an_error_only_once_the_day_has_ended() -> None
     [later] = attendance_days(marks, DENVER, day + timedelta(days=1))
     assert today.errors == () and not today.present
     assert later.errors == ("incomplete_pair",)
+
+
+@given(
+    marks=st.lists(
+        st.tuples(st.sampled_from(["in", "out"]), st.integers(6 * 60, 22 * 60)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_billing_sees_the_errors_and_hours_attendance_sees(marks) -> None:  # ATT-4
+    """Billing pairs a day with attendance's own rules: the same errors, the same time."""
+    day = date(2026, 11, 2)
+    zone = ZoneInfo(DENVER)
+    records = [
+        LiveRecord(
+            f"R{n}",
+            "C1",
+            "K1",
+            direction,
+            datetime.combine(day, time(minute // 60, minute % 60), zone),
+            "confirmed",
+        )
+        for n, (direction, minute) in enumerate(marks)
+    ]
+    board = with_open_check_in_as_error(
+        pair_day([Mark(r.record_id, r.direction, r.occurred_at) for r in records])  # type: ignore[arg-type]
+    )
+    [billed] = attendance_days(records, DENVER, day + timedelta(days=1))
+    assert billed.errors == tuple(p.error.value for p in board.pairs if p.error is not None)
+    assert billed.minutes == round(sum(p.minutes or 0 for p in board.pairs if p.error is None))
+    assert billed.present == (billed.minutes > 0 and not billed.errors)
 
 
 def test_days_are_local_to_the_provider() -> None:  # dates are in the provider's zone

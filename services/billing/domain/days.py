@@ -9,7 +9,7 @@ not paid through the system (ATT-2: manual bill) unless the pack says otherwise.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -60,18 +60,24 @@ def attendance_days(
     A check-in still open on a day that has ended is an incomplete pair (ATT-4).
     """
     zone = ZoneInfo(timezone)
-    by_day: dict[tuple[str, date], dict[str, LiveRecord]] = defaultdict(dict)
-    for record in records:
-        if record.status not in NOT_ATTENDANCE:
-            day = record.day or record.occurred_at.astimezone(zone).date()
-            by_day[(record.child_id, day)][record.record_id] = record
-    days: list[AttendanceDay] = []
-    for (child_id, day), by_id in by_day.items():
-        board = pair_day(
-            [Mark(r.record_id, r.direction, r.occurred_at, r.status) for r in by_id.values()]  # type: ignore[arg-type]
+    by_id = {r.record_id: r for r in records if r.status not in NOT_ATTENDANCE}
+    by_day: dict[tuple[str, date], list[Mark]] = defaultdict(list)
+    for r in by_id.values():
+        by_day[(r.child_id, r.day or r.occurred_at.astimezone(zone).date())].append(
+            Mark(r.record_id, r.direction, r.occurred_at, r.status)  # type: ignore[arg-type]
         )
+    days: list[AttendanceDay] = []
+    for (child_id, day), marks in by_day.items():
+        board = pair_day(marks)
         if day < today and any(p.check_out is None and p.error is None for p in board.pairs):
             board = with_open_check_in_as_error(board)
+        if len(board.pairs) == 1:  # most days: one pair, so one case
+            only = board.pairs[0]
+            first = only.check_in or only.check_out
+            assert first is not None
+            case_id = by_id[first.record_id].case_id
+            days.append(_day(child_id, case_id, day, board.pairs, by_id, expired_paid))
+            continue
         by_case: dict[str, list[Pair]] = defaultdict(list)
         for pair in board.pairs:
             first = pair.check_in or pair.check_out
@@ -87,7 +93,7 @@ def _day(
     child_id: str,
     case_id: str,
     day: date,
-    pairs: list[Pair],
+    pairs: Sequence[Pair],
     by_id: dict[str, LiveRecord],
     expired_paid: bool,
 ) -> AttendanceDay:

@@ -23,6 +23,15 @@ from .. import readmodel
 from ..later import after_attendance, after_authorization_change
 
 
+class ProviderNotYetKnown(RuntimeError):
+    """An event that needs the provider's time zone arrived before the provider did.
+
+    Each subject has its own consumer, so `authorization.provider_changed` may still
+    be on its way: raising lets the kernel redeliver the event later (and, should the
+    provider never come, dead-letter it with the reason) instead of dropping it.
+    """
+
+
 def register(rt: ServiceRuntime) -> None:
     @rt.consume(ProviderChanged.subject, ProviderChanged)
     async def on_provider(event: ProviderChanged, tx: Transaction) -> None:
@@ -101,7 +110,7 @@ def register(rt: ServiceRuntime) -> None:
             return
         provider = await readmodel.provider_record(tx.conn, event.provider_id)
         if provider is None:
-            return
+            raise ProviderNotYetKnown(f"provider {event.provider_id} is not known yet")
         timezone, program = provider
         at = load_pack(program).attendance.automatic_checkout_at
         await readmodel.keep_record(

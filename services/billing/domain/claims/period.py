@@ -100,6 +100,8 @@ def attribute(
 def _covering(
     periods: list[AuthorizationPeriod], case_id: str, day: date
 ) -> AuthorizationPeriod | None:
+    if len(periods) == 1:  # most children: one authorization at the provider
+        return periods[0] if periods[0].covers(day) else None
     covering = sorted((p for p in periods if p.covers(day)), key=lambda p: p.start_date)
     same_case = [p for p in covering if p.case_id == case_id]
     return (same_case or covering or [None])[0]
