@@ -26,7 +26,12 @@ from services.attendance import store
 from shared.clock import FixedClock
 from shared.contract.base import Event
 from shared.contract.eligibility import CaseRecord
-from shared.contract.events import AuthorizationChanged, MonthSubmitted, ProviderChanged
+from shared.contract.events import (
+    AuthorizationChanged,
+    CardReportedLost,
+    MonthSubmitted,
+    ProviderChanged,
+)
 from shared.contract.identity import CredentialVerifyRequest
 from shared.db import async_engine
 from shared.settings import Settings
@@ -171,6 +176,11 @@ class World:
         await self.publish(event)
         await eventually(lambda: self._submitted(provider_id, month, len(child_ids)))
 
+    async def card_reported_lost(self, person_id: str, at: datetime) -> date:
+        """Identity's announcement of a lost card (ID-9); the day attendance kept."""
+        await self.publish(CardReportedLost(occurred_at=at, person_id=person_id))
+        return await eventually(lambda: self._lost_card_day(person_id))
+
     async def family(
         self,
         *,
@@ -302,6 +312,19 @@ class World:
                     select(table.c.version).where(pk == key, table.c.version >= version)
                 )
                 return found.first() is not None
+        finally:
+            await engine.dispose()
+
+    async def _lost_card_day(self, person_id: str) -> date | None:
+        engine = async_engine(self.settings.database_url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    select(func.max(store.lost_cards.c.reported_on)).where(
+                        store.lost_cards.c.person_id == person_id
+                    )
+                )
+                return found.scalar()
         finally:
             await engine.dispose()
 

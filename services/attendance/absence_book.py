@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,7 +18,15 @@ from shared.service import Transaction
 from .coverage import Authorized, authorizations_of
 from .domain.absences import Absence, passes_standard, standard_count
 from .domain.periods import eligibility_period
-from .store import absence_alerts, absences, case_adults, lost_cards, outages
+from .store import (
+    absence_alerts,
+    absences,
+    authorizations,
+    case_adults,
+    lost_cards,
+    outages,
+    providers,
+)
 
 
 async def record_absence(
@@ -130,6 +139,45 @@ async def outage_on(conn: AsyncConnection, provider_id: str, day: date) -> bool:
         select(outages.c.date).where(outages.c.provider_id == provider_id, outages.c.date == day)
     )
     return row.first() is not None
+
+
+async def keep_lost_card(
+    conn: AsyncConnection, person_id: str, reported_on: date, reported_by: str, now: datetime
+) -> None:
+    """A card reported lost on `reported_on` starts the lost-card allowance (ID-9);
+    the same report twice is kept once."""
+    await conn.execute(
+        insert(lost_cards)
+        .values(
+            person_id=person_id,
+            reported_on=reported_on,
+            reported_by=reported_by,
+            recorded_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def local_day_of_report(conn: AsyncConnection, person_id: str, at: datetime) -> date:
+    """The day a report made at `at` falls on for the adult's providers: the earliest
+    of their local days (the allowance starts with the first day the card was
+    missing anywhere), or the UTC day while no provider of theirs is known."""
+    zones = (
+        await conn.execute(
+            select(providers.c.timezone)
+            .distinct()
+            .select_from(
+                case_adults.join(
+                    authorizations, authorizations.c.case_id == case_adults.c.case_id
+                ).join(providers, providers.c.provider_id == authorizations.c.provider_id)
+            )
+            .where(case_adults.c.person_id == person_id)
+        )
+    ).scalars()
+    return min(
+        (at.astimezone(ZoneInfo(zone)).date() for zone in zones),
+        default=at.astimezone(UTC).date(),
+    )
 
 
 async def lost_card_days_used(

@@ -156,6 +156,23 @@ async def test_a_documented_outage_or_a_lost_card_zday_is_not_counted(
     assert reasons == {"lost_card"}
 
 
+async def test_a_card_reported_lost_to_identity_excuses_that_days_zday(
+    world: World,
+) -> None:  # ID-9, ATT-7: no operator in between
+    await texas_child(world)
+    tuesday = MONDAY + timedelta(days=1)
+    late_evening = tx(tuesday, 23, 30)  # already Wednesday in UTC
+    assert await world.card_reported_lost("PARENT-1", late_evening) == tuesday
+    world.clock.set(tx(tuesday + timedelta(days=1), 1))
+    await world.close_day(MONDAY, "TX-1")
+    await world.close_day(tuesday, "TX-1")
+    events = await world.events_eventually("attendance.absence", 2)
+    assert [(e["date"], e["counts_as_absence"]) for e in events] == [
+        (MONDAY.isoformat(), True),  # before the card was lost: a Z-day that counts
+        (tuesday.isoformat(), False),
+    ]
+
+
 async def test_the_lost_card_allowance_runs_out(world: World) -> None:  # ATT-7, ID-9
     await texas_child(
         world, schedule={"kind": "fixed", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}

@@ -15,18 +15,24 @@ from shared.contract.attendance import (
     ProviderAbsenceReport,
 )
 from shared.contract.errors import ErrorCode
+from shared.contract.events import CardReportedLost
 from shared.contract.replies import RequestRefused
 from shared.contract.subjects import scope_of
 from shared.service import ServiceRuntime, Transaction
 
 from .. import records
-from ..absence_book import check_standard, record_absence
+from ..absence_book import (
+    check_standard,
+    keep_lost_card,
+    local_day_of_report,
+    record_absence,
+)
 from ..coverage import authorized_on
 from ..domain.taps import attribute_case
 from ..providers import known_provider
 from ..readmodels import cases_of
 from ..replies import once
-from ..store import lost_cards, outages
+from ..store import outages
 
 
 async def report_absence(
@@ -160,16 +166,20 @@ def register(rt: ServiceRuntime) -> None:
         counted (ID-9, ATT-7)."""
 
         async def write(tx: Transaction) -> dict[str, Any]:
-            await tx.conn.execute(
-                insert(lost_cards)
-                .values(
-                    person_id=request.person_id,
-                    reported_on=request.date,
-                    reported_by=request.operator_id or "operator",
-                    recorded_at=rt.clock.now(),
-                )
-                .on_conflict_do_nothing()
+            await keep_lost_card(
+                tx.conn,
+                request.person_id,
+                request.date,
+                request.operator_id or "operator",
+                rt.clock.now(),
             )
             return {"ok": True}
 
         return await once(rt, str(request.event_id), subject, write)
+
+    @rt.consume(CardReportedLost.subject, CardReportedLost)
+    async def on_card_reported_lost(event: CardReportedLost, tx: Transaction) -> None:
+        """A parent reported their card lost to identity (ID-9): the allowance of Z-days
+        starts that day, with no operator in between (ATT-7)."""
+        day = await local_day_of_report(tx.conn, event.person_id, event.occurred_at)
+        await keep_lost_card(tx.conn, event.person_id, day, event.person_id, rt.clock.now())
