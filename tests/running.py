@@ -12,7 +12,6 @@ from typing import TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -75,15 +74,21 @@ async def eventually(
 
 
 async def stream_messages(nc: NatsClient, stream: str, subject: str) -> list[Msg]:
-    """Every message stored on `subject` in `stream`, read by an ephemeral consumer."""
+    """Every message stored on `subject` in `stream`, read by an ephemeral consumer.
+
+    Fetches exactly what the consumer reports pending for `subject` (not the whole
+    stream's count, which made a fetch wait out its timeout when few matched).
+    """
     js = nc.jetstream()
-    info = await js.stream_info(stream)
-    if not info.state.messages:
-        return []
     sub = await js.pull_subscribe(subject, stream=stream)
     try:
-        return await sub.fetch(info.state.messages, timeout=2)
-    except TimeoutError:
-        return []
+        pending = (await sub.consumer_info()).num_pending
+        found: list[Msg] = []
+        while len(found) < pending:
+            try:
+                found += await sub.fetch(pending - len(found), timeout=5)
+            except TimeoutError:  # nats-py raises its own and asyncio's
+                break
+        return found
     finally:
         await sub.unsubscribe()
