@@ -103,7 +103,7 @@ def replica_counts(spec: str) -> dict[str, int]:
         name = name.strip()
         if name not in counts or not count.strip().isdigit() or int(count) < 1:
             raise ValueError(
-                f"{REPLICAS_VARIABLE}: {part!r} is not SERVICE=COUNT with a service of "
+                f"{part!r} is not SERVICE=COUNT with a service of "
                 f"{', '.join(SERVICES)} and a count of at least 1"
             )
         counts[name] = int(count)

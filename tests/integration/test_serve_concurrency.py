@@ -231,7 +231,7 @@ def test_replicas_are_counted_per_service_one_unless_named() -> None:
     }
     assert replica_counts("") == dict.fromkeys(counts, 1)
     for wrong in ("attendance", "attendance=0", "kiosk=2", "identity=two"):
-        with pytest.raises(ValueError, match="CCATS_REPLICAS"):
+        with pytest.raises(ValueError, match="is not SERVICE=COUNT"):
             replica_counts(wrong)
 
 
