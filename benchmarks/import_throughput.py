@@ -17,7 +17,12 @@ measures:
 - a second import of the same file: it must change nothing.
 
     flock /tmp/ccats-bench.lock timeout 1200 .venv/bin/python \\
-        benchmarks/import_throughput.py [--lines 100000] [--replicas 1]
+        benchmarks/import_throughput.py [--lines 100000] [--replicas 1[,2]] [--baseline DIR]
+
+`--replicas 1,2` measures one, then two service processes sharing the consumers.
+`--baseline DIR` first measures the service code in `DIR` (a folder holding
+`services/authorization` from before a change; the rest may be links to this
+repository), put first on `PYTHONPATH`, then the current code, in the same run.
 
 Prints a Markdown report; results are kept in `import_results.md` beside this file.
 """
@@ -255,7 +260,15 @@ async def until(engine, done, timeout: float = 900.0) -> tuple[float, dict[str, 
         await asyncio.sleep(0.05)
 
 
-async def bench(lines: int, workdir: Path, replicas: int) -> tuple[str, float]:
+@dataclass(frozen=True)
+class Outcome:
+    report: str
+    rate: float
+    service_us: float
+    """Service CPU per record stored, all its processes."""
+
+
+async def bench(lines: int, workdir: Path, replicas: int, code: Path | None) -> Outcome:
     nats_server = EmbeddedNats(workdir / "nats", port=None)
     postgres = EmbeddedPostgres(workdir / "postgres")
     nats_server.start()
@@ -271,6 +284,8 @@ async def bench(lines: int, workdir: Path, replicas: int) -> tuple[str, float]:
             "CCATS_DATA_DIR": str(workdir / "data"),
             "CCATS_LOG_LEVEL": "WARNING",
         }
+        if code is not None:
+            env["PYTHONPATH"] = f"{code}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
         services = [
             subprocess.Popen(
                 [sys.executable, "-m", "ccats", "service", "authorization", "--no-bootstrap"],
@@ -377,7 +392,7 @@ async def bench(lines: int, workdir: Path, replicas: int) -> tuple[str, float]:
             f"second run: `{out2.strip()}`",
         ]
     )
-    return report, good / seconds
+    return Outcome(report, good / seconds, (cpu_stored[0] - cpu_before[0]) / good * 1e6)
 
 
 def main() -> None:
@@ -385,27 +400,41 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument(
         "--replicas",
-        type=int,
-        default=1,
-        help="authorization service processes sharing the consumers",
+        default="1",
+        help="authorization service processes sharing the consumers; several: 1,2",
     )
+    parser.add_argument("--baseline", type=Path, help="service code to compare with")
     args = parser.parse_args()
+    codes: dict[str, Path | None] = {"current": None}
+    if args.baseline:
+        codes = {"baseline": args.baseline.resolve(), **codes}
+    runs = [
+        (name, code, int(replicas))
+        for replicas in args.replicas.split(",")
+        for name, code in codes.items()
+    ]
     before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="ccats-import-bench-") as tmp:
-        report, rate = asyncio.run(bench(args.lines, Path(tmp), args.replicas))
+    outcomes = []
+    for _name, code, replicas in runs:
+        with tempfile.TemporaryDirectory(prefix="ccats-import-bench-") as tmp:
+            outcomes.append(asyncio.run(bench(args.lines, Path(tmp), replicas, code)))
     after = os.getloadavg()
-    print(
-        "\n".join(
-            [
-                f"- machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-                f"{platform.python_version()}",
-                f"- load average (1, 5, 15 min) before: {_load(before)}; after: {_load(after)}",
-                f"- end to end: **{rate:,.0f} records/s**, {rate / TARGET:.2f}× the target "
-                f"of {TARGET:,} records/s",
-                report,
-            ]
+    lines = [
+        f"- machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}",
+        f"- load average (1, 5, 15 min) before: {_load(before)}; after: {_load(after)}",
+        "",
+        "| code | service processes | end to end | against the target | service CPU per record |",
+        "|---|---|---|---|---|",
+    ]
+    for (name, _, replicas), outcome in zip(runs, outcomes, strict=True):
+        lines.append(
+            f"| {name} | {replicas} | **{outcome.rate:,.0f} records/s** | "
+            f"{outcome.rate / TARGET:.2f}× | {outcome.service_us:,.0f} µs |"
         )
-    )
+    for (name, _, replicas), outcome in zip(runs, outcomes, strict=True):
+        lines += ["", f"### {name} code, {replicas} service process(es)", "", outcome.report]
+    print("\n".join(lines))
 
 
 def _load(load: tuple[float, float, float]) -> str:

@@ -52,7 +52,12 @@ async def reannounce(
     any) stands until both are known.
     """
     providers = await provider_facts_by_id(tx.conn, (r["provider_id"] for r in rows))
-    adults = await adults_by_case(tx.conn, (r["case_id"] for r in rows))
+    adults = {
+        case_id: authorized_adults(case_adults)
+        for case_id, case_adults in (
+            await adults_by_case(tx.conn, (r["case_id"] for r in rows))
+        ).items()
+    }
     occurred_at = now.isoformat()
     changed = []
     for row in rows:
@@ -61,15 +66,14 @@ async def reannounce(
             continue
         ending = ending_for(provider, row["first_sequence"], kept_ending(row))
         columns = ending_columns(ending)
-        state = announced_state(
-            value_of(row["state"]), provider, authorized_adults(case_adults), ending
-        )
+        state = announced_state(value_of(row["state"]), provider, case_adults, ending)
         before = value_of(row["announced"])
         touched = any(row[k] != v for k, v in columns.items())
         row.update(columns)
         if _unrevised(before) != state:
             row["revision"] += 1
-            announced = Json.of({**state, "revision": row["revision"]})
+            state["revision"] = row["revision"]  # a fresh dict: no copy needed
+            announced = Json.of(state)
             row["announced"] = announced
             row["last_day"] = date.fromisoformat(state["last_day"]) if state["last_day"] else None
             event_id = str(uuid4())

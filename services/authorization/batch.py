@@ -4,12 +4,12 @@ and the events they cause commit together (architecture rule 4), as the kernel's
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate
 from opentelemetry.context import Context
+from pydantic_core import to_json
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,10 +21,10 @@ from .bulk import claim_keys, copy_rows
 def flat_event(envelope: Mapping[str, Any], body: str) -> bytes:
     """A flat event body: the envelope's fields (`event_id`, `occurred_at`, ...) and
     those of `body`, a JSON object already serialized (its keys are not repeated)."""
-    head = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+    head = to_json(envelope)
     if body.strip() == "{}":
-        return head.encode()
-    return f"{head[:-1]},{body.lstrip()[1:]}".encode()
+        return head
+    return b"%b,%b" % (head[:-1], body.lstrip()[1:].encode())
 
 
 class BatchTransaction:

@@ -9,53 +9,17 @@ thousands of records a second this way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import JSON
 
+from .copy_text import copy_text
+from .json_text import Json, value_of
 
-class Json(str):
-    """JSON text and the value it encodes: written as it is, and parsed at most once,
-    when its value is first read."""
-
-    _value: Any
-    _parsed: bool
-
-    def __new__(cls, text: str, value: Any = None, *, parsed: bool = True) -> Json:
-        instance = super().__new__(cls, text)
-        instance._value, instance._parsed = value, parsed
-        return instance
-
-    @property
-    def value(self) -> Any:
-        if not self._parsed:
-            self._value, self._parsed = json.loads(self), True
-        return self._value
-
-    @classmethod
-    def of(cls, value: Any) -> Json:
-        return cls(json.dumps(value, separators=(",", ":"), ensure_ascii=False), value)
-
-    @classmethod
-    def parse(cls, text: str) -> Json:
-        return cls(text, parsed=False)
-
-
-def value_of(cell: Any) -> Any:
-    """The value of a JSON column as read from the database or as about to be written."""
-    return cell.value if isinstance(cell, Json) else cell
-
-
-def _cell(column: Column, value: Any) -> Any:
-    """JSON columns travel as text and are parsed by the server."""
-    if value is None or not isinstance(column.type, JSON):
-        return value
-    return str(value) if isinstance(value, Json) else str(Json.of(value))
+__all__ = ["Json", "claim_keys", "copy_rows", "update_rows", "upsert_rows", "value_of"]
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -67,26 +31,32 @@ def _name(table: Table) -> str:
 
 
 async def copy_rows(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], *, into: str = ""
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    into: str = "",
+    columns: Sequence[str] = (),
 ) -> None:
-    """Append `rows` (all with the columns of the first) to `table`, or to the table
-    named `into`, which has the same columns."""
+    """Append `rows` (`columns` of each, by default all of the first's) to `table`, or
+    to the table named `into`, which has the same columns."""
     if not rows:
         return
-    columns = list(rows[0])
-    typed = [(name, table.c[name]) for name in columns]
+    columns = list(columns or rows[0])
+    data = copy_text(rows, [(name, table.c[name]) for name in columns])
     driver = (await conn.get_raw_connection()).driver_connection
     async with (
         driver.cursor() as cursor,
         cursor.copy(f"COPY {into or _name(table)} ({_quoted(columns)}) FROM STDIN") as copy,
     ):
-        for row in rows:
-            await copy.write_row([_cell(column, row[name]) for name, column in typed])
+        await copy.write(data)
 
 
-async def _staged(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
-    """Copy `rows` into this session's staging table for `table` (its columns, none of
-    its constraints, emptied at every commit); returns the staging table's name."""
+async def _staged(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> str:
+    """Copy `columns` of `rows` into this session's staging table for `table` (its
+    columns, none of its constraints, emptied at every commit); returns its name."""
     staging = f'"ccats_staging_{table.name}"'
     found = await conn.execute(
         text("SELECT to_regclass(:name)"), {"name": f"pg_temp.ccats_staging_{table.name}"}
@@ -100,7 +70,7 @@ async def _staged(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[st
         )
     else:
         await conn.execute(text(f"DELETE FROM {staging}"))
-    await copy_rows(conn, table, rows, into=staging)
+    await copy_rows(conn, table, rows, into=staging, columns=columns)
     return staging
 
 
@@ -112,7 +82,7 @@ async def upsert_rows(
         return
     columns = [c for c in rows[0] if c != "updated_at"]
     key = [c.name for c in table.primary_key.columns]
-    staging = await _staged(conn, table, [{c: row[c] for c in columns} for row in rows])
+    staging = await _staged(conn, table, rows, columns)
     updates = [f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in key]
     if "updated_at" in table.c:
         updates.append('"updated_at" = now()')
@@ -133,7 +103,7 @@ async def update_rows(
         return
     key = [c.name for c in table.primary_key.columns]
     columns = [c for c in rows[0] if c not in key and c != "updated_at"]
-    staging = await _staged(conn, table, [{c: row[c] for c in (*key, *columns)} for row in rows])
+    staging = await _staged(conn, table, rows, [*key, *columns])
     updates = [f'"{c}" = staged."{c}"' for c in columns]
     if "updated_at" in table.c:
         updates.append('"updated_at" = now()')

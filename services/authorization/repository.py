@@ -7,13 +7,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, Text, any_, cast, func, or_, select, text
+from pydantic_core import from_json
+from sqlalchemy import Integer, Table, Text, any_, cast, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import JSON
 
 from services.authorization.domain import Ending, EndingReason, ProviderFacts
 
-from .bulk import copy_rows
+from .bulk import Json, copy_rows
 from .store import authorizations, cases, providers, versions
 
 ELIGIBILITY_LOCK = "authorization:eligibility"
@@ -32,14 +35,43 @@ def _key(table: Table) -> Any:
     return next(iter(table.primary_key.columns))
 
 
-async def rows_by_id(conn: AsyncConnection, table: Table, ids: Iterable[str]) -> dict[str, dict]:
-    """Current rows of `table` whose key is one of `ids`, as dicts by key."""
+def _columns(table: Table, names: Sequence[str] | None) -> list[ColumnElement[Any]]:
+    """The columns to read; JSON ones as their text, parsed only when read (`Json`)."""
+    chosen = [table.c[name] for name in names] if names else list(table.c)
+    return [
+        cast(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+        for column in chosen
+    ]
+
+
+def _lazy(rows: Iterable[Mapping[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Each row as a dict, its JSON cells as `Json` text not parsed yet."""
+    found = []
+    json_columns = [c.name for c in table.c if isinstance(c.type, JSON)]
+    for row in rows:
+        values = dict(row)
+        for name in json_columns:
+            if values.get(name) is not None:
+                values[name] = Json.parse(values[name])
+        found.append(values)
+    return found
+
+
+async def rows_by_id(
+    conn: AsyncConnection, table: Table, ids: Iterable[str], columns: Sequence[str] | None = None
+) -> dict[str, dict]:
+    """Current rows of `table` whose key is one of `ids`, as dicts by key: every column,
+    or the key and `columns`. A repeated push needs its record's version only, so
+    JSON columns are parsed only when read."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     key = _key(table)
-    result = await conn.execute(select(table).where(key == any_(cast(wanted, ARRAY(Text)))))
-    return {row[key.name]: dict(row) for row in result.mappings()}
+    names = [key.name, *columns] if columns else None
+    result = await conn.execute(
+        select(*_columns(table, names)).where(key == any_(cast(wanted, ARRAY(Text))))
+    )
+    return {row[key.name]: row for row in _lazy(result.mappings(), table)}
 
 
 async def keep_receipts(conn: AsyncConnection, receipts: Sequence[Mapping[str, Any]]) -> None:
@@ -62,8 +94,8 @@ async def authorizations_of(
         conditions.append(authorizations.c.case_id == any_(cast(by_case, ARRAY(Text))))
     if not conditions:
         return []
-    result = await conn.execute(select(authorizations).where(or_(*conditions)))
-    return [dict(row) for row in result.mappings()]
+    result = await conn.execute(select(*_columns(authorizations, None)).where(or_(*conditions)))
+    return _lazy(result.mappings(), authorizations)
 
 
 def provider_facts(row: Mapping[str, Any]) -> ProviderFacts:
@@ -91,35 +123,34 @@ async def provider_facts_by_id(
     if not wanted:
         return {}
     p = providers.c
-    state = func.jsonb_build_object(
-        "program", p.state["program"], "ages_served", p.state["ages_served"]
-    ).label("state")
+    ages = p.state["ages_served"]
     result = await conn.execute(
-        select(
+        select(  # in the order of `ProviderFacts`' fields
             p.provider_id,
+            p.state["program"].astext,
             p.type,
             p.status,
             p.timezone,
+            ages["min_months"].astext.cast(Integer),
+            ages["max_months"].astext.cast(Integer),
             p.status_since,
             p.type_changed_at,
             p.type_changed_sequence,
-            state,
         ).where(p.provider_id == any_(cast(wanted, ARRAY(Text))))
     )
-    return {row["provider_id"]: provider_facts(row) for row in result.mappings()}
+    return {row[0]: ProviderFacts(*row) for row in result}
 
 
 async def adults_by_case(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, list[dict]]:
-    """The adults of each of these cases, when received (`{}` for a case not received)."""
+    """The adults of each of these cases, when received (`[]` for a case without)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    adults = cast(cases.c.state["adults"], Text).label("adults")
     result = await conn.execute(
-        select(cases.c.case_id, cases.c.state["adults"].label("adults")).where(
-            cases.c.case_id == any_(cast(wanted, ARRAY(Text)))
-        )
+        select(cases.c.case_id, adults).where(cases.c.case_id == any_(cast(wanted, ARRAY(Text))))
     )
-    return {row.case_id: row.adults or [] for row in result}
+    return {row.case_id: (from_json(row.adults) if row.adults else None) or [] for row in result}
 
 
 def kept_ending(row: Mapping[str, Any]) -> Ending | None:

@@ -111,3 +111,24 @@ def test_months_of_a_period_crossing_a_year() -> None:
         "2026-01-01",
         "2026-02-01",
     ]
+
+
+@given(
+    born=birth_dates,
+    start=birth_dates,
+    length=st.integers(0, 800),
+    low=st.integers(0, 60),
+    span=st.integers(0, 120),
+)
+def test_each_month_reads_the_age_on_its_first_day(
+    born: date, start: date, length: int, low: int, span: int
+) -> None:  # AUTH-4: the months announced agree with the rule read one first day at a time
+    last = date.fromordinal(start.toordinal() + length)
+    assert month_ages(born, start, last, low, low + span) == [
+        {
+            "month": f"{first.year:04d}-{first.month:02d}",
+            "age_months": age_in_months(born, first),
+            "served": serves_age(low, low + span, age_in_months(born, first)),
+        }
+        for first in first_days(start, last)
+    ]

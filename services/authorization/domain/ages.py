@@ -46,17 +46,24 @@ def month_ages(
     birth_date: date, start: date, last: date | None, min_months: int, max_months: int
 ) -> list[dict[str, Any]]:
     """Each month of care from `start` to `last`: the child's age on its first day and
-    whether the provider serves that age (AUTH-4); none when `last` is `None`."""
+    whether the provider serves that age (AUTH-4); none when `last` is `None`.
+
+    The same as `age_in_months` on each of `first_days(start, last)`, counted in
+    month numbers: a nightly file announces a year of months for each of tens of
+    thousands of authorizations.
+    """
     if last is None or last < start:
         return []
+    born = birth_date.year * 12 + birth_date.month - 1 + (birth_date.day > 1)
+    first = start.year * 12 + start.month - 1
     months = []
-    for first in first_days(start, last):
-        age = age_in_months(birth_date, first)
+    for month in range(first, last.year * 12 + last.month):
+        age = max(month - born, 0)
         months.append(
             {
-                "month": f"{first.year:04d}-{first.month:02d}",
+                "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
                 "age_months": age,
-                "served": serves_age(min_months, max_months, age),
+                "served": min_months <= age <= max_months,
             }
         )
     return months
