@@ -35,8 +35,11 @@ MAX_BACKOFF_SECONDS = 10.0
 """The longest wait between retries; it must stay well inside the stream's
 duplicate window, so a retried publish that had in fact been stored is dropped."""
 
-PublishFn = Callable[[bytes, str, dict[str, str]], Awaitable[object]]
-"""Publish (payload, subject, headers) to JetStream and return only after the PubAck."""
+PublishFn = Callable[[bytes, str, dict[str, str]], Awaitable[Awaitable[object]]]
+"""Send (payload, subject, headers) to JetStream; returns, once sent, an awaitable of
+its PubAck (nats-py's `publish_async` future), so a batch is in flight at once."""
+
+ACK_TIMEOUT_SECONDS = 5.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -97,14 +100,14 @@ class OutboxRelay:
         *,
         poll_seconds: float = 0.5,
         batch_size: int = 200,
-        window: int = 64,
+        ack_timeout: float = ACK_TIMEOUT_SECONDS,
     ) -> None:
         self._engine = engine
         self._outbox = outbox
         self._publish = publish
         self._poll = poll_seconds
         self._batch = batch_size
-        self._window = window
+        self._ack_timeout = ack_timeout
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -189,40 +192,44 @@ class OutboxRelay:
         return len(done)
 
     async def _publish_rows(self, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
-        """Publish `rows` in order with up to `window` PubAcks outstanding; the ids of
-        the acknowledged prefix, and the first failure.
+        """Send `rows` in order, then wait for their PubAcks together; the ids of the
+        acknowledged prefix, and the first failure.
 
-        Waiting for each PubAck before the next publish made the relay half of a
-        busy service's CPU (benchmarks/import_results.md). Publishes leave in row
-        order on one connection; only the prefix before the first failure is
-        marked, and the rest is sent again with the same `Nats-Msg-Id`, which the
-        duplicate window turns into a no-op where the first try was stored.
+        Waiting for each PubAck before the next send made the relay half of a busy
+        service's CPU (benchmarks/import_results.md). Only the prefix before the
+        first failure is marked; the rest is sent again with the same
+        `Nats-Msg-Id`, which the duplicate window turns into a no-op where the
+        first try was stored.
         """
-        slots = asyncio.Semaphore(self._window)
-
-        async def publish(row: Any) -> None:
-            async with slots:
-                await self._publish_row(row)
-
-        tasks = [asyncio.create_task(publish(row)) for row in rows]
+        acks: list[asyncio.Future[object]] = []
+        failure: Exception | None = None
         try:
-            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            for row in rows:
+                try:
+                    acks.append(asyncio.ensure_future(await self._publish_row(row)))
+                except Exception as exc:  # not sent: what follows waits for the next round
+                    failure = exc
+                    break
+            if acks:
+                await asyncio.wait(acks, timeout=self._ack_timeout)
+            done: list[int] = []
+            for row, ack in zip(rows, acks, strict=False):
+                if not ack.done() or ack.cancelled():
+                    failure = TimeoutError(f"no PubAck within {self._ack_timeout:.0f} s")
+                    break
+                if (exc := ack.exception()) is not None:
+                    failure = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+                    break
+                done.append(row.id)
+            return done, failure
         finally:
-            for task in tasks:
-                task.cancel()
-        done: list[int] = []
-        for row, outcome in zip(rows, outcomes, strict=True):
-            if isinstance(outcome, asyncio.CancelledError):
-                raise outcome
-            if isinstance(outcome, Exception):
-                return done, outcome
-            done.append(row.id)
-        return done, None
+            for ack in acks:
+                ack.cancel()  # a no-op for those done; frees nats-py's slot for the rest
 
-    async def _publish_row(self, row: Any) -> None:
+    async def _publish_row(self, row: Any) -> Awaitable[object]:
         """The event with its id and the trace of the transaction that staged it: the
         consumer's span continues that trace (a publish span of its own per event
         cost more CPU than the publish itself)."""
         headers = {"Nats-Msg-Id": row.event_id}
         headers.update((k, v) for k in ("traceparent", "tracestate") if (v := getattr(row, k)))
-        await self._publish(row.payload, row.subject, headers)
+        return await self._publish(row.payload, row.subject, headers)

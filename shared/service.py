@@ -23,6 +23,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
 from opentelemetry import propagate
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -127,6 +128,7 @@ class ServiceRuntime:
         )
         self._workers: dict[str, Callable[[], Awaitable[None]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._jetstream: JetStreamContext | None = None
         self._tracer = self.tracer_provider.get_tracer(f"ccats.{name}")
         self._requests: list[_RequestSubscription] = []
         self.worker("requests")(self._close_requests)
@@ -243,18 +245,19 @@ class ServiceRuntime:
         if tx.staged:
             self.relay.wake()
 
-    async def _publish_staged(self, payload: bytes, subject: str, headers: dict[str, str]) -> None:
-        """The relay's publish: straight to JetStream on the broker's connection, the
-        headers (message id, trace) as staged; returns after the PubAck."""
+    async def _publish_staged(
+        self, payload: bytes, subject: str, headers: dict[str, str]
+    ) -> Awaitable[object]:
+        """The relay's send: straight to JetStream on the broker's connection, the
+        headers (message id, trace) as staged; returns the PubAck's future."""
         connection = self.broker._connection
         if connection is None:
             raise ConnectionError(f"{self.name}: the broker is not connected")
-        await connection.jetstream().publish(
-            subject,
-            payload,
-            timeout=PUBLISH_TIMEOUT_SECONDS,
-            stream=stream_for(subject),
-            headers=headers,
+        if self._jetstream is None or self._jetstream._nc is not connection:
+            # One context per connection: each holds a reply subscription for its PubAcks.
+            self._jetstream = connection.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
+        return await self._jetstream.publish_async(
+            subject, payload, stream=stream_for(subject), headers=headers
         )
 
     # --- consumers ---------------------------------------------------------
