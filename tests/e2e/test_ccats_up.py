@@ -30,7 +30,8 @@ class Up:
         env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
         self.log = data_dir.parent / f"up-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
-            [*CCATS, "--data-dir", str(data_dir), "up", "--nats-port", "0", *extra],
+            # the data folder after the command, as operators also write it
+            [*CCATS, "up", "--data-dir", str(data_dir), "--nats-port", "0", *extra],
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
             env=env,
