@@ -41,6 +41,7 @@ from shared.db import async_engine
 from shared.inbox import first_delivery
 from shared.migrations import current_revision, head_revision
 from shared.outbox import OutboxRelay, add_to_outbox
+from shared.safe_errors import describe_error
 from shared.settings import Settings
 from shared.tasks import cancel_and_wait, raise_if_cancelling, within
 from shared.telemetry import tracer_provider_for
@@ -334,7 +335,7 @@ class ServiceRuntime:
                     msg,
                     consumer,
                     ErrorCode.delivery_exhausted,
-                    f"failed {delivered} times, last: {type(exc).__name__}: {exc}",
+                    f"failed {delivered} times, last: {describe_error(exc)}",
                     delivered,
                 )
                 return

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from shared.bus.deadletter import dead_letter, deadletter_subject
 from shared.bus.streams import stream_for
 from shared.contract.errors import ErrorCode
+from shared.safe_errors import describe_error
 from shared.service import PUBLISH_TIMEOUT_SECONDS, ServiceRuntime, describe_validation
 from shared.tasks import raise_if_cancelling
 
@@ -211,7 +212,7 @@ class BatchConsumer(Generic[M]):
                 await self._dead_letter(
                     msg,
                     ErrorCode.delivery_exhausted,
-                    f"failed {delivered} times, last: {type(exc).__name__}: {exc}",
+                    f"failed {delivered} times, last: {describe_error(exc)}",
                 )
                 await msg.ack()
                 return

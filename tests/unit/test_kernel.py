@@ -27,7 +27,7 @@ from ccats.embedded import free_port
 from shared.bus.deadletter import DeadLetter, dead_letter
 from shared.clock import FixedClock, SystemClock
 from shared.contract.errors import ErrorCode
-from shared.contract.events import PinSetLinkIssued
+from shared.contract.events import PinSetLinkIssued, RegistrationCodeIssued
 from shared.contract.requests import KioskTapRequest, PinSetRequest
 from shared.db import sqlalchemy_url
 from shared.service import describe_validation
@@ -335,6 +335,29 @@ def test_a_dead_lettered_link_token_stays_where_only_notify_reads() -> None:
     assert token not in letter.model_dump_json()
     assert json.loads(letter.payload)["link_token"] == "[redacted]"
     assert json.loads(letter.payload)["person_id"] == "PER-100"
+
+
+def test_a_dead_lettered_registration_code_is_redacted() -> None:  # ID-8: a one-time secret
+    event = RegistrationCodeIssued(
+        occurred_at=MOMENT,
+        provider_id="CO-1",
+        first_name="Tom",
+        last_name="Baker",
+        email="tom@sunshine.example",
+        code="583920",
+        expires_at=MOMENT + timedelta(days=7),
+        language="en",
+    )
+    letter = _letter(
+        service="notify",
+        subject=event.subject,
+        code=ErrorCode.delivery_exhausted,
+        reason="failed 5 times",
+        payload=event.model_dump_json().encode(),
+    )
+    assert "583920" not in letter.model_dump_json()
+    assert json.loads(letter.payload)["code"] == "[redacted]"
+    assert letter.code == ErrorCode.delivery_exhausted  # the letter's own code is kept
 
 
 # --- embedded servers ------------------------------------------------------------
