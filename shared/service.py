@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from faststream import AckPolicy, FastStream
 from faststream.exceptions import NackMessage
@@ -45,6 +45,9 @@ from shared.safe_errors import describe_error
 from shared.settings import Settings
 from shared.tasks import cancel_and_wait, raise_if_cancelling, within
 from shared.telemetry import tracer_provider_for
+
+if TYPE_CHECKING:
+    from shared.batch_consumer import BatchHandler
 
 SERVICES = ("identity", "authorization", "attendance", "billing", "notify")
 PUBLISH_TIMEOUT_SECONDS = 5.0
@@ -296,6 +299,23 @@ class ServiceRuntime:
                 title=f"{consumer}:{subject}",
                 description=(handler.__doc__ or "").strip() or None,
             )(on_event)
+            return handler
+
+        return register
+
+    def consume_batch(
+        self, subject: str, model: type[M], *, durable: str | None = None, batch_size: int = 200
+    ) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
+        """Register a durable consumer handing a whole fetch to `handler` in one
+        transaction (`shared.batch_consumer`): for events that come by the thousand,
+        where `consume`'s transaction per message is most of the cost."""
+        from shared.batch_consumer import BatchConsumer
+
+        def register(handler: BatchHandler[M]) -> BatchHandler[M]:
+            consumer = BatchConsumer(
+                self, subject, model, handler, durable=durable, batch_size=batch_size
+            )
+            self.worker(f"consume {subject}")(consumer.run)
             return handler
 
         return register

@@ -230,6 +230,43 @@ async def test_the_kiosk_shows_who_is_checked_in(
     assert (await signin(nc, "CO-1", GOOD_PIN))["children"][0]["checked_in"] is False
 
 
+async def test_a_burst_of_taps_leaves_each_child_at_their_latest_mark(
+    identity: RunningSystem, nc: NatsClient, settings: Settings
+) -> None:  # ID-4 `checked_in`: a whole fetch of attendance's events kept at once
+    def recorded(record_id: str, child: str, direction: str, minutes: int) -> dict:
+        return {
+            "record_id": record_id,
+            "provider_id": "CO-1",
+            "child_id": child,
+            "case_id": "C-1",
+            "direction": direction,
+            "channel": "kiosk",
+            "status": "confirmed",
+            "occurred_at": (START + timedelta(minutes=minutes)).isoformat(),
+        }
+
+    burst = [
+        recorded("R-1", "CH-1", "in", 0),
+        recorded("R-2", "CH-1", "out", 30),
+        recorded("R-3", "CH-1", "in", 10),  # an offline kiosk's tap, sent late
+        recorded("R-4", "CH-2", "in", 5),
+        recorded("R-5", "CH-3", "in", 5),
+        recorded("R-6", "CH-3", "out", 5),  # the same minute: the later received wins
+    ]
+    for body in burst:
+        await publish(nc, subjects.ATTENDANCE_RECORDED, body)
+    await publish(nc, subjects.ATTENDANCE_RECORDED, burst[1])  # a repeat changes nothing
+    await settle(nc)
+
+    kept = {r.child_id: (r.record_id, r.direction) for r in await rows(settings, tables.presence)}
+    assert kept == {"CH-1": ("R-2", "out"), "CH-2": ("R-4", "in"), "CH-3": ("R-6", "out")}
+
+    await publish(nc, subjects.ATTENDANCE_RECORDED, recorded("R-7", "CH-1", "in", 20))
+    await settle(nc)  # sent last, but older than CH-1's check-out (R-2, minute 30)
+    kept = {r.child_id: r.record_id for r in await rows(settings, tables.presence)}
+    assert kept["CH-1"] == "R-2"
+
+
 async def test_operators_are_recorded_on_everything_they_do(
     identity: RunningSystem, nc: NatsClient, settings: Settings
 ) -> None:  # ID-7

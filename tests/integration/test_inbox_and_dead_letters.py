@@ -12,6 +12,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 
 from services.notify import store as notify_store
+from shared.batch_consumer import BatchTransaction, Delivery
 from shared.contract.base import Event
 from shared.db import async_engine
 from shared.inbox import first_delivery
@@ -163,3 +164,75 @@ async def test_an_event_is_handled_without_a_worker_thread(
 
 async def _handled(handled: list[str], event: Probe) -> bool:
     return str(event.event_id) in handled
+
+
+# --- a whole fetch in one transaction (`rt.consume_batch`) ---------------------------
+
+BATCH_PROBE_SUBJECT = "attendance.kernel_batch_probe"
+
+
+class BatchProbe(Event):
+    subject = BATCH_PROBE_SUBJECT
+    fail: bool = False
+
+
+@pytest.fixture
+async def batch_runtime(nc: NatsClient, settings: Settings):
+    """A real runtime whose batch consumer records each batch it is handed."""
+    rt = ServiceRuntime("notify", settings, outbox=notify_store.outbox, inbox=notify_store.inbox)
+    batches: list[list[str]] = []
+
+    @rt.consume_batch(BATCH_PROBE_SUBJECT, BatchProbe, durable="kernel-batch-probe")
+    async def on_probes(deliveries: list[Delivery[BatchProbe]], tx: BatchTransaction) -> None:
+        if any(d.record.fail for d in deliveries):
+            raise RuntimeError("this probe always fails")
+        batches.append([d.event_id for d in deliveries])
+
+    await rt.start()
+    yield batches
+    await rt.stop()
+
+
+def handled_ids(batches: list[list[str]]) -> list[str]:
+    return [event_id for batch in batches for event_id in batch]
+
+
+async def test_a_batch_consumer_handles_each_event_once(batch_runtime, nc: NatsClient) -> None:
+    # architecture rule 4: a redelivered or republished event changes nothing
+    js = nc.jetstream()
+    events = [BatchProbe(occurred_at=datetime.now(UTC)) for _ in range(30)]
+    for event in [*events, *events[:10]]:  # ten sent again under new message ids
+        await js.publish(
+            BATCH_PROBE_SUBJECT,
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(uuid.uuid4())},
+        )
+    marker = BatchProbe(occurred_at=datetime.now(UTC))
+    await js.publish(BATCH_PROBE_SUBJECT, marker.model_dump_json().encode())
+
+    await eventually(lambda: _contains(handled_ids(batch_runtime), str(marker.event_id)))
+    handled = handled_ids(batch_runtime)
+    assert sorted(handled) == sorted([str(e.event_id) for e in events] + [str(marker.event_id)])
+    assert len(batch_runtime) < len(handled)  # several events to a transaction
+
+
+async def test_a_batch_consumer_refuses_the_malformed_and_outlives_a_poison_event(
+    batch_runtime, nc: NatsClient, settings: Settings
+) -> None:  # architecture rule 4: dead letters with the reason, the neighbours handled
+    js = nc.jetstream()
+    poison = BatchProbe(occurred_at=datetime.now(UTC), fail=True)
+    good = [BatchProbe(occurred_at=datetime.now(UTC)) for _ in range(5)]
+    await js.publish(BATCH_PROBE_SUBJECT, b'{"event_id": "not a uuid"}')
+    for event in [good[0], poison, *good[1:]]:
+        await js.publish(BATCH_PROBE_SUBJECT, event.model_dump_json().encode())
+
+    letters = await eventually(lambda: _at_least(dead_letters(nc), 2), timeout=20)
+    by_code = {letter["code"]: letter for letter in letters}
+    assert set(by_code) == {"malformed_message", "delivery_exhausted"}
+    assert any(e["field"] == "event_id" for e in by_code["malformed_message"]["errors"])
+    exhausted = by_code["delivery_exhausted"]
+    assert exhausted["_subject"] == f"deadletter.{BATCH_PROBE_SUBJECT}"
+    assert exhausted["delivered"] == settings.max_deliver
+    assert "this probe always fails" in exhausted["reason"]
+    assert json.loads(exhausted["payload"])["event_id"] == str(poison.event_id)
+    assert set(handled_ids(batch_runtime)) == {str(e.event_id) for e in good}

@@ -3,6 +3,7 @@ mark, from the other services' events (architecture rule 1)."""
 
 from __future__ import annotations
 
+from shared.batch_consumer import BatchTransaction, Delivery
 from shared.contract import subjects
 from shared.contract.events import (
     AttendanceChanged,
@@ -13,6 +14,7 @@ from shared.contract.events import (
 )
 from shared.service import ServiceRuntime, Transaction
 
+from ..domain.presence import Mark, latest_marks
 from ..domain.versions import is_newer
 from ..store import journal, readmodel
 
@@ -72,10 +74,24 @@ def register(rt: ServiceRuntime) -> None:
             status=event.status,
         )
 
-    @rt.consume(subjects.ATTENDANCE_RECORDED, AttendanceRecorded)
-    async def on_recorded(event: AttendanceRecorded, tx: Transaction) -> None:
-        """A child checked in or out: the kiosk shows who is in care (`checked_in`)."""
-        await mark(event, tx)
+    @rt.consume_batch(subjects.ATTENDANCE_RECORDED, AttendanceRecorded)
+    async def on_recorded(
+        deliveries: list[Delivery[AttendanceRecorded]], tx: BatchTransaction
+    ) -> None:
+        """Children checked in or out: the kiosk shows who is in care (`checked_in`).
+        One comes with every tap, so a whole fetch is kept in one statement."""
+        marks = (
+            Mark(
+                provider_id=e.provider_id,
+                child_id=e.child_id,
+                record_id=e.record_id,
+                direction=e.direction,
+                occurred_at=e.occurred_at,
+                status=e.status,
+            )
+            for e in (d.record for d in deliveries)
+        )
+        await readmodel.mark_new_records(tx.conn, latest_marks(marks))
 
     @rt.consume(subjects.ATTENDANCE_PENDING, PendingAttendanceCreated)
     async def on_pending(event: PendingAttendanceCreated, tx: Transaction) -> None:

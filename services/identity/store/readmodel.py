@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delegates import StaffMember
+from ..domain.presence import Mark
 from ..domain.signin import Provider
 from .tables import authorizations, case_members, case_versions, cases, presence, providers
 
@@ -151,5 +152,35 @@ async def mark_presence(
             index_elements=[presence.c.provider_id, presence.c.child_id],
             set_={k: stmt.excluded[k] for k in ("record_id", "direction", "occurred_at", "status")},
             where=same_record | (presence.c.occurred_at <= stmt.excluded.occurred_at),
+        )
+    )
+
+
+async def mark_new_records(conn: AsyncConnection, marks: list[Mark]) -> None:
+    """Keep each child's latest mark of new records in one statement; `marks` holds
+    at most one per child (`latest_marks`), since one statement may not update a
+    row twice. The same rule as `mark_presence`: the stored mark stays when it is
+    later."""
+    if not marks:
+        return
+    stmt = insert(presence).values(
+        [
+            {
+                "provider_id": m.provider_id,
+                "child_id": m.child_id,
+                "record_id": m.record_id,
+                "direction": m.direction,
+                "occurred_at": m.occurred_at,
+                "status": m.status,
+            }
+            for m in marks
+        ]
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[presence.c.provider_id, presence.c.child_id],
+            set_={k: stmt.excluded[k] for k in ("record_id", "direction", "occurred_at", "status")},
+            where=(presence.c.record_id == stmt.excluded.record_id)
+            | (presence.c.occurred_at <= stmt.excluded.occurred_at),
         )
     )

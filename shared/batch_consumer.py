@@ -1,0 +1,329 @@
+"""A durable JetStream consumer that handles a whole fetch in one transaction.
+
+`rt.consume` gives each message its own transaction and FastStream's per-message
+machinery: a few hundred events a second. An event that comes with every tap, or
+a nightly eligibility file, needs thousands. This consumer keeps the kernel's
+promises for a batch: the body is validated and a malformed one goes to
+`deadletter.<subject>` with every field error; the inbox claims every event id in
+the same transaction as the writes, so a redelivery changes nothing; messages are
+acked only after the commit. When a batch fails, each of its messages is retried
+alone, so one bad message never holds up the others; a message that fails on its
+last delivery is dead-lettered and the consumer goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig
+from opentelemetry import context, propagate
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.bus.deadletter import dead_letter, deadletter_subject
+from shared.bus.streams import stream_for
+from shared.contract.base import Event
+from shared.contract.errors import ErrorCode
+from shared.safe_errors import describe_error
+from shared.service import ServiceRuntime, describe_validation
+from shared.tasks import raise_if_cancelling
+
+M = TypeVar("M", bound=BaseModel)
+
+BATCH_SIZE = 200
+FETCH_TIMEOUT_SECONDS = 1.0
+RETRY_PAUSE_SECONDS = 1.0
+DEAD_LETTER_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Delivery(Generic[M]):
+    """A validated message: the record, its dedup key, and where it came from."""
+
+    record: M
+    event_id: str
+    sequence: int | None
+    """Its position in the stream: the order the sender published in."""
+    headers: Mapping[str, str]
+    trace: Context | None
+
+
+class BatchTransaction:
+    """An open transaction and the events staged in it, written at `flush`."""
+
+    def __init__(self, conn: AsyncConnection, outbox: Table) -> None:
+        self.conn = conn
+        self._outbox = outbox
+        self._rows: list[dict[str, Any]] = []
+        self._carriers: dict[int, dict[str, str]] = {}
+        self.staged = 0
+
+    def emit(self, event: Event, trace: Context | None = None) -> None:
+        """Stage a validated event with the trace of the message that caused it."""
+        self.emit_json(
+            event.subject, str(event.event_id), event.model_dump_json(by_alias=True).encode(), trace
+        )
+
+    def emit_json(
+        self, subject: str, event_id: str, payload: bytes, trace: Context | None = None
+    ) -> None:
+        """Stage an event body the caller serialized."""
+        carrier = self._carrier(trace)
+        self._rows.append(
+            {
+                "event_id": event_id,
+                "subject": subject,
+                "payload": payload,
+                "traceparent": carrier.get("traceparent"),
+                "tracestate": carrier.get("tracestate"),
+            }
+        )
+        self.staged += 1
+
+    def staged_rows(self) -> list[dict[str, Any]]:
+        """The outbox rows staged and not yet written, taken (a service that writes
+        them its own way, e.g. with COPY, calls this instead of `flush`)."""
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def flush(self) -> None:
+        """Write the staged events to the outbox, in the order they were emitted."""
+        rows = self.staged_rows()
+        if rows:
+            await self.conn.execute(insert(self._outbox), rows)
+
+    def _carrier(self, trace: Context | None) -> dict[str, str]:
+        """W3C headers of `trace`, or of the current span; computed once for each."""
+        key = id(trace)
+        if key not in self._carriers:
+            carrier: dict[str, str] = {}
+            token = context.attach(trace) if trace is not None else None
+            try:
+                propagate.inject(carrier)
+            finally:
+                if token is not None:
+                    context.detach(token)
+            self._carriers[key] = carrier
+        return self._carriers[key]
+
+
+async def claim_first_deliveries(
+    conn: AsyncConnection, inbox: Table, consumer: str, event_ids: Sequence[str]
+) -> set[str]:
+    """Claim each event id for `consumer` in one statement; those never handled
+    before. The same claim as `shared.inbox.first_delivery`, for many ids."""
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    claimed = await conn.execute(
+        upsert(inbox)
+        .values([{"consumer": consumer, "event_id": event_id} for event_id in unique])
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
+    return set(claimed.scalars())
+
+
+BatchHandler = Callable[[list[Delivery[M]], BatchTransaction], Awaitable[None]]
+
+
+class BatchConsumer(Generic[M]):
+    """Pulls up to `batch_size` messages of `subject` and hands the new ones to `handler`."""
+
+    def __init__(
+        self,
+        rt: ServiceRuntime,
+        subject: str,
+        model: type[M],
+        handler: BatchHandler[M],
+        *,
+        durable: str | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.rt = rt
+        self.subject = subject
+        self.model = model
+        self.handler = handler
+        self.durable = durable or f"{rt.name}-{subject.replace('.', '-')}"
+        self.batch_size = batch_size
+        self._tracer = rt.tracer_provider.get_tracer(f"ccats.{rt.name}")
+
+    # --- the loop ----------------------------------------------------------
+
+    async def run(self) -> None:
+        """Fetch and handle for ever; subscribe again after an error or a reconnect."""
+        while True:
+            raise_if_cancelling()
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                raise_if_cancelling()
+                self.rt.log.warning(
+                    "consumer failed; subscribing again",
+                    exc_info=True,
+                    extra={"subject": self.subject},
+                )
+                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+
+    async def _consume(self) -> None:
+        nc = self.rt.broker.connection
+        reconnects = nc.stats["reconnects"]
+        sub = await nc.jetstream().pull_subscribe(
+            self.subject,
+            durable=self.durable,
+            stream=stream_for(self.subject),
+            config=ConsumerConfig(
+                max_deliver=self.rt.settings.max_deliver,
+                ack_wait=self.rt.settings.ack_wait_seconds,
+                max_ack_pending=self.batch_size * 4,
+            ),
+        )
+        try:
+            # A pull subscription can stall after a server restart (nats.py #504):
+            # a reconnect is answered with a new subscription.
+            while nc.stats["reconnects"] == reconnects:
+                raise_if_cancelling()
+                try:
+                    msgs = await sub.fetch(self.batch_size, timeout=FETCH_TIMEOUT_SECONDS)
+                except TimeoutError:
+                    continue
+                if msgs:
+                    await self.handle(msgs)
+        finally:
+            await sub.unsubscribe()
+
+    # --- one fetch ---------------------------------------------------------
+
+    async def handle(self, msgs: list[Msg]) -> None:
+        """Handle one fetch: dead-letter the malformed, apply the rest together."""
+        with self._tracer.start_as_current_span(
+            f"{self.subject} process",
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": self.subject,
+                "messaging.batch.message_count": len(msgs),
+            },
+        ):
+            valid: list[tuple[Msg, Delivery[M]]] = []
+            for msg in msgs:
+                delivery = await self._decode(msg)
+                if delivery is not None:
+                    valid.append((msg, delivery))
+            if not valid:
+                return
+            try:
+                await self._apply([d for _, d in valid])
+            except Exception:
+                self.rt.log.warning(
+                    "a batch failed; handling its messages one by one",
+                    exc_info=True,
+                    extra={"subject": self.subject, "count": len(valid)},
+                )
+                for msg, delivery in valid:
+                    await self._apply_alone(msg, delivery)
+                return
+            for msg, _ in valid:
+                await msg.ack()
+
+    async def _decode(self, msg: Msg) -> Delivery[M] | None:
+        """The delivery, or `None` once a malformed message is dead-lettered and acked."""
+        headers = dict(msg.headers or {})
+        try:
+            record = self.model.model_validate_json(msg.data)
+        except ValidationError as exc:
+            reason, errors = describe_validation(exc)
+            self.rt.log.warning("refused a malformed message", extra={"subject": self.subject})
+            await self._dead_letter(msg, ErrorCode.malformed_message, reason, errors)
+            await msg.ack()
+            return None
+        meta = msg.metadata
+        event_id = str(
+            getattr(record, "event_id", None)
+            or headers.get("Nats-Msg-Id")
+            or f"{meta.stream}:{meta.sequence.stream}"
+        )
+        return Delivery(
+            record=record,
+            event_id=event_id,
+            sequence=meta.sequence.stream,
+            headers=headers,
+            trace=propagate.extract(headers) if "traceparent" in headers else None,
+        )
+
+    async def _apply(self, deliveries: list[Delivery[M]]) -> None:
+        """One transaction: claim the event ids, hand the new ones over, stage events."""
+        async with self.rt.engine.begin() as conn:
+            tx = BatchTransaction(conn, self.rt.outbox)
+            first = await claim_first_deliveries(
+                conn, self.rt.inbox, self.durable, [d.event_id for d in deliveries]
+            )
+            new: list[Delivery[M]] = []
+            for delivery in deliveries:
+                if delivery.event_id in first:
+                    first.discard(delivery.event_id)
+                    new.append(delivery)
+            if new:
+                await self.handler(new, tx)
+            await tx.flush()
+        if tx.staged:
+            self.rt.relay.wake()
+
+    async def _apply_alone(self, msg: Msg, delivery: Delivery[M]) -> None:
+        try:
+            await self._apply([delivery])
+        except Exception as exc:
+            delivered = msg.metadata.num_delivered
+            if delivered >= self.rt.settings.max_deliver:
+                self.rt.log.exception("giving up on a message", extra={"subject": self.subject})
+                await self._dead_letter(
+                    msg,
+                    ErrorCode.delivery_exhausted,
+                    f"failed {delivered} times, last: {describe_error(exc)}",
+                )
+                await msg.ack()
+                return
+            self.rt.log.warning(
+                "handling failed; will retry",
+                exc_info=True,
+                extra={"subject": self.subject, "delivered": delivered},
+            )
+            await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
+            return
+        await msg.ack()
+
+    async def _dead_letter(
+        self,
+        msg: Msg,
+        code: ErrorCode,
+        reason: str,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        letter = dead_letter(
+            service=self.rt.name,
+            consumer=self.durable,
+            subject=msg.subject,
+            code=code,
+            reason=reason,
+            payload=msg.data,
+            headers=dict(msg.headers or {}),
+            delivered=msg.metadata.num_delivered,
+            errors=errors,
+        )
+        target = deadletter_subject(msg.subject)
+        await self.rt.broker.connection.jetstream().publish(
+            target,
+            letter.model_dump_json().encode(),
+            stream=stream_for(target),
+            timeout=DEAD_LETTER_TIMEOUT_SECONDS,
+        )
