@@ -75,13 +75,18 @@ async def retry_once_if_dropped(statement: Callable[[], Awaitable[T]]) -> T:
         return await statement()
 
 
-def disposed_at_stop(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
-    """A worker that holds `engine` for the service's life and closes it at stop."""
+def disposed_at_stop(
+    engine: AsyncEngine, *first: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[None]]:
+    """A worker that holds `engine` for the service's life and closes it at stop,
+    after `first` (what uses it: a batcher's `close`, say)."""
 
     async def hold() -> None:
         try:
             await asyncio.Event().wait()
         finally:
+            for close in first:
+                await close()
             await engine.dispose()
 
     return hold

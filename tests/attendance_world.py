@@ -32,7 +32,7 @@ from shared.contract.events import (
     MonthSubmitted,
     ProviderChanged,
 )
-from shared.contract.identity import CredentialVerifyRequest
+from shared.contract.identity import CredentialVerifyManyRequest, CredentialVerifyRequest
 from shared.db import async_engine
 from shared.settings import Settings
 from tests.factories import authorization_record
@@ -58,7 +58,7 @@ class Adult:
 
 
 class IdentityStandIn:
-    """Answers `identity.credential.verify` from a table of PINs, like identity:
+    """Answers attendance's credential checks from a table of PINs, like identity:
     `pin_invalid` for an unknown PIN or one not valid at the provider,
     `device_locked` for a locked device."""
 
@@ -73,24 +73,27 @@ class IdentityStandIn:
         return adult
 
     async def answer(self, msg: Msg) -> None:
-        self.asked += 1
+        """`identity.credential.verify_many`: each check judged as identity would."""
         self.traceparents.append((msg.headers or {}).get("traceparent"))
-        request = CredentialVerifyRequest.model_validate_json(msg.data)
+        request = CredentialVerifyManyRequest.model_validate_json(msg.data)
+        answers = [self.judge(check) for check in request.checks]
+        await msg.respond(json.dumps({"ok": True, "answers": answers}).encode())
+
+    def judge(self, request: CredentialVerifyRequest) -> dict[str, Any]:
+        self.asked += 1
         adult = self.adults.get(request.pin.get_secret_value())
         if request.device_id in self.locked_devices:
-            reply: dict[str, Any] = _error("device_locked", "This device is locked.")
-        elif adult is None or request.provider_id not in adult.children:
-            reply = _error("pin_invalid", "That PIN is not valid here.")
-        else:
-            reply = {
-                "ok": True,
-                "adult": {"person_id": adult.person_id, "first_name": "Ana"},
-                "children": [
-                    {"child_id": c, "first_name": "Kid", "checked_in": False, "case_ids": cases}
-                    for c, cases in adult.children[request.provider_id].items()
-                ],
-            }
-        await msg.respond(json.dumps(reply).encode())
+            return _error("device_locked", "This device is locked.")
+        if adult is None or request.provider_id not in adult.children:
+            return _error("pin_invalid", "That PIN is not valid here.")
+        return {
+            "ok": True,
+            "adult": {"person_id": adult.person_id, "first_name": "Ana"},
+            "children": [
+                {"child_id": c, "first_name": "Kid", "checked_in": False, "case_ids": cases}
+                for c, cases in adult.children[request.provider_id].items()
+            ],
+        }
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -351,7 +354,7 @@ async def attendance_world(nc: NatsClient, settings: Settings) -> AsyncIterator[
     """
     clock = FixedClock(local(MONDAY, 9).astimezone(UTC))
     identity = IdentityStandIn()
-    responder = await nc.subscribe(CredentialVerifyRequest.subject, cb=identity.answer)
+    responder = await nc.subscribe(CredentialVerifyManyRequest.subject, cb=identity.answer)
     try:
         async with running(settings, ("attendance",), clock=clock) as system:
             yield World(nc, settings, clock, system, identity)

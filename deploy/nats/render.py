@@ -64,7 +64,11 @@ QUERIES = ("authorization.get", "billing.claim.get", "billing.report")
 """Read requests the operator and the services may send."""
 
 INTERNAL_REQUESTS: Mapping[str, tuple[str, ...]] = {
-    "attendance": ("identity.credential.verify", "identity.operator.verify"),
+    "attendance": (
+        "identity.credential.verify",
+        "identity.credential.verify_many",
+        "identity.operator.verify",
+    ),
     "billing": ("identity.operator.verify",),
 }
 """Requests one service sends another: attendance has identity check each tap's

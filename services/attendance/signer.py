@@ -3,21 +3,31 @@
 The one place attendance talks to identity. Identity answers with the adult and
 the children they may check in or out at the provider that day, with the cases
 that allow each (ATT-6); a refusal (`pin_invalid`, `device_locked`) is passed on.
+The checks of the taps that arrive together go in one request
+(`identity.credential.verify_many`, through `shared.coalesce`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
+from shared.coalesce import Coalescer
 from shared.contract.errors import ErrorCode
-from shared.contract.identity import CredentialVerifyReply, CredentialVerifyRequest
+from shared.contract.identity import (
+    MAX_CREDENTIAL_CHECKS,
+    CredentialVerifyManyRequest,
+    CredentialVerifyReply,
+    CredentialVerifyRequest,
+)
 from shared.contract.replies import RequestRefused
-from shared.contract.requests import Credential
 from shared.service import ServiceRuntime
 
 VERIFY_TIMEOUT_SECONDS = 3.0
+CHECKS_AT_ONCE = 2
+"""Requests to identity under way at once; the taps that arrive meanwhile share the next."""
 PASSED_ON = frozenset({ErrorCode.pin_invalid, ErrorCode.device_locked})
 
 
@@ -31,36 +41,53 @@ class Signer:
     cases_by_child: dict[str, frozenset[str]]
 
 
-async def verify_signer(
-    rt: ServiceRuntime,
-    provider_id: str,
-    device_id: str,
-    credential: Credential,
-    at: datetime | None = None,
-) -> Signer:
-    """Ask identity who the credential belongs to; refuse as identity refuses."""
-    request = CredentialVerifyRequest(
-        provider_id=provider_id,
-        device_id=device_id,
-        pin=credential.pin,
-        phone=credential.phone,
-        card=credential.card,
-        at=at,
-    )
-    try:
-        body = await rt.request(
-            CredentialVerifyRequest.subject, request.to_wire(), timeout=VERIFY_TIMEOUT_SECONDS
+class SignerCheck:
+    """`await check(request)`: the signer of a tap, or the refusal to pass on."""
+
+    def __init__(self, rt: ServiceRuntime, log: logging.Logger) -> None:
+        self._rt = rt
+        self._checks = Coalescer(
+            self._verify_many,
+            name="attendance:credential checks",
+            log=log,
+            max_batch=MAX_CREDENTIAL_CHECKS,
+            batches=CHECKS_AT_ONCE,
         )
-    except Exception as exc:
-        raise RequestRefused(
-            ErrorCode.service_unavailable, "The PIN could not be checked; try again."
-        ) from exc
-    answer = json.loads(body or b"{}")
+        self.close = self._checks.close
+
+    async def __call__(self, request: CredentialVerifyRequest) -> Signer:
+        return await self._checks(request)
+
+    async def _verify_many(
+        self, checks: list[CredentialVerifyRequest]
+    ) -> list[Signer | RequestRefused]:
+        request = CredentialVerifyManyRequest(checks=checks)
+        try:
+            body = await self._rt.request(
+                request.subject, request.to_wire(), timeout=VERIFY_TIMEOUT_SECONDS
+            )
+            reply = json.loads(body or b"{}")
+            answers = reply["answers"] if reply.get("ok") else None
+        except Exception as exc:
+            self._rt.log.warning("identity could not check credentials: %s", type(exc).__name__)
+            answers = None
+        if answers is None or len(answers) != len(checks):
+            return [
+                RequestRefused(
+                    ErrorCode.service_unavailable, "The PIN could not be checked; try again."
+                )
+                for _ in checks
+            ]
+        return [signer_of(answer) for answer in answers]
+
+
+def signer_of(answer: dict[str, Any]) -> Signer | RequestRefused:
+    """Identity's answer for one check: the signer, or the refusal to give the kiosk."""
     if not answer.get("ok"):
         code = answer.get("error", {}).get("code")
         if code in PASSED_ON:
-            raise RequestRefused(ErrorCode(code), answer["error"].get("message", code))
-        raise RequestRefused(ErrorCode.service_unavailable, "The PIN could not be checked.")
+            return RequestRefused(ErrorCode(code), answer["error"].get("message", code))
+        return RequestRefused(ErrorCode.service_unavailable, "The PIN could not be checked.")
     reply = CredentialVerifyReply.model_validate(answer)
     by_child = {c.child_id: frozenset(c.case_ids) for c in reply.children}
     return Signer(

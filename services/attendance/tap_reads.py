@@ -1,12 +1,12 @@
-"""What a tap needs to know before identity is asked, read in one statement.
+"""What taps need to know before identity is asked, for many taps in one statement.
 
 A tap needs the answer already given to its `event_id` (ATT-1), its provider
 (status, program, time zone: AUTH-3) and the active authorizations of its
-children there (AUTH-2). Three queries through the service engine cost a ping,
-a BEGIN, three round trips and a ROLLBACK; here they are scalar subqueries of one
-autocommit SELECT, each answering as JSON. The day is not chosen here: the
-authorizations of every period are returned, and `Coverage.covers` decides in
-the provider's time zone.
+children there (AUTH-2). Here they are three aggregates of one autocommit SELECT,
+for every tap read together (`shared.coalesce`: the taps that arrive while one
+read is under way share the next), each answering as JSON. The day is not chosen
+here: the authorizations of every period are returned, and `Coverage.covers`
+decides in the provider's time zone.
 """
 
 from __future__ import annotations
@@ -25,23 +25,35 @@ from .domain.taps import Coverage
 from .providers import Provider
 from .store import SCHEMA
 
-TAP_CONTEXT = text(
+TAP_CONTEXTS = text(
     f"""
     SELECT
-      (SELECT json_build_object('subject', r.subject, 'reply', r.reply)
-         FROM {SCHEMA}.request_replies r WHERE r.event_id = :event_id) AS earlier,
-      (SELECT json_build_object('program', p.program, 'timezone', p.timezone,
-                                'status', p.status)
-         FROM {SCHEMA}.providers p WHERE p.provider_id = :provider_id) AS provider,
-      (SELECT coalesce(json_agg(json_build_object(
-                'authorization_id', a.authorization_id, 'case_id', a.case_id,
-                'child_id', a.child_id, 'start_date', a.start_date,
-                'end_date', a.end_date, 'status', a.status)), '[]')
+      (SELECT json_agg(json_build_array(r.event_id, r.subject, r.reply))
+         FROM {SCHEMA}.request_replies r WHERE r.event_id = ANY(:event_ids)) AS earlier,
+      (SELECT json_agg(json_build_array(p.provider_id, p.program, p.timezone, p.status))
+         FROM {SCHEMA}.providers p WHERE p.provider_id = ANY(:provider_ids)) AS providers,
+      (SELECT json_agg(json_build_array(a.authorization_id, a.case_id, a.child_id,
+                                        a.provider_id, a.start_date, a.end_date, a.status))
          FROM {SCHEMA}.authorizations a
-        WHERE a.provider_id = :provider_id AND a.child_id = ANY(:child_ids)
-          AND a.status = 'active') AS authorizations
+         JOIN unnest(:pair_providers, :pair_children) AS asked(provider_id, child_id)
+           ON a.provider_id = asked.provider_id AND a.child_id = asked.child_id
+        WHERE a.status = 'active') AS authorizations
     """
-).bindparams(bindparam("child_ids", type_=ARRAY(Text)))
+).bindparams(
+    *(
+        bindparam(name, type_=ARRAY(Text))
+        for name in ("event_ids", "provider_ids", "pair_providers", "pair_children")
+    )
+)
+
+
+@dataclass(frozen=True)
+class TapAsk:
+    """One tap's question: its `event_id`, provider and children."""
+
+    event_id: str
+    provider_id: str
+    child_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,36 +65,35 @@ class TapContext:
     coverages: tuple[Coverage, ...]
 
 
-async def tap_context(
-    conn: AsyncConnection, event_id: str, provider_id: str, child_ids: Sequence[str]
-) -> TapContext:
+async def tap_contexts(conn: AsyncConnection, asks: Sequence[TapAsk]) -> list[TapContext]:
+    """Each tap's context, in the order asked."""
+    pairs = sorted({(a.provider_id, c) for a in asks for c in a.child_ids})
     row = (
         await conn.execute(
-            TAP_CONTEXT,
-            {"event_id": event_id, "provider_id": provider_id, "child_ids": list(child_ids)},
+            TAP_CONTEXTS,
+            {
+                "event_ids": sorted({a.event_id for a in asks}),
+                "provider_ids": sorted({a.provider_id for a in asks}),
+                "pair_providers": [p for p, _ in pairs],
+                "pair_children": [c for _, c in pairs],
+            },
         )
     ).one()
-    earlier = (row.earlier["subject"], row.earlier["reply"]) if row.earlier else None
-    provider = (
-        Provider(
-            provider_id,
-            row.provider["program"],
-            row.provider["timezone"],
-            row.provider["status"],
+    earlier = {event_id: (subject, reply) for event_id, subject, reply in row.earlier or ()}
+    providers = {p[0]: Provider(*p) for p in row.providers or ()}
+    coverages: dict[tuple[str, str], list[Coverage]] = {}
+    for a in row.authorizations or ():
+        coverage = Coverage(
+            a[0], a[1], a[2], a[3], date.fromisoformat(a[4]), date.fromisoformat(a[5]), a[6]
         )
-        if row.provider
-        else None
-    )
-    coverages = tuple(
-        Coverage(
-            a["authorization_id"],
-            a["case_id"],
-            a["child_id"],
-            provider_id,
-            date.fromisoformat(a["start_date"]),
-            date.fromisoformat(a["end_date"]),
-            a["status"],
+        coverages.setdefault((coverage.provider_id, coverage.child_id), []).append(coverage)
+    return [
+        TapContext(
+            earlier.get(ask.event_id),
+            providers.get(ask.provider_id),
+            tuple(
+                c for child in ask.child_ids for c in coverages.get((ask.provider_id, child), ())
+            ),
         )
-        for a in row.authorizations
-    )
-    return TapContext(earlier, provider, coverages)
+        for ask in asks
+    ]

@@ -11,10 +11,10 @@ subject (NATS permissions decide who may send it), never from the body; the
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, EmailStr
+from pydantic import AwareDatetime, EmailStr, Field
 
 from shared.contract import subjects
 from shared.contract.base import ContractModel
@@ -26,6 +26,7 @@ from shared.contract.types import Id, Pin, ScopeId
 # --- subjects --------------------------------------------------------------
 
 CREDENTIAL_VERIFY = "identity.credential.verify"
+CREDENTIAL_VERIFY_MANY = "identity.credential.verify_many"
 OPERATOR_VERIFY = "identity.operator.verify"
 OPS_ISSUE_LINK = "ops.identity.issue_link"
 OPS_REGISTRATION_CODE = "ops.identity.registration_code"
@@ -110,6 +111,32 @@ class CredentialVerifyRequest(Credential):
     provider_id: ScopeId
     device_id: Id
     at: AwareDatetime | None = None
+
+
+MAX_CREDENTIAL_CHECKS = 500
+"""Checks in one `identity.credential.verify_many` request at most."""
+
+
+class CredentialVerifyManyReply(OkReply):
+    """One answer per check, in the order asked: a `CredentialVerifyReply`, or a
+    refusal (`pin_invalid`, `device_locked`, `provider_not_active`, ...) as
+    `{"ok": false, "error": ...}`."""
+
+    answers: list[dict[str, Any]]
+
+
+class CredentialVerifyManyRequest(Request):
+    """`identity.credential.verify_many`: several taps' credential checks at once.
+
+    Each check is judged exactly as `identity.credential.verify` would judge it,
+    each failure counted against its device (ID-2, ID-4); one request for the taps
+    that arrive together, instead of one each.
+    """
+
+    subject: ClassVar[str] = CREDENTIAL_VERIFY_MANY
+    reply_type: ClassVar[type[OkReply]] = CredentialVerifyManyReply
+
+    checks: list[CredentialVerifyRequest] = Field(min_length=1, max_length=MAX_CREDENTIAL_CHECKS)
 
 
 # --- SET PIN links on demand (ID-3) ---------------------------------------

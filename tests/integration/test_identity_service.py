@@ -20,6 +20,7 @@ from shared.clock import FixedClock
 from shared.contract import subjects
 from shared.contract.identity import (
     CREDENTIAL_VERIFY,
+    CREDENTIAL_VERIFY_MANY,
     OPERATORS_CREATE,
     OPS_REGISTRATION_CODE,
     provider_identity_subject,
@@ -198,6 +199,41 @@ async def test_the_tap_check_uses_the_day_of_the_tap_and_names_the_cases(
     assert [(c["child_id"], c["case_ids"]) for c in today["children"]] == [("CH-2", ["C-1", "C-2"])]
     offline = await verify(START - timedelta(days=1))  # an offline kiosk sends yesterday's tap
     assert {c["child_id"] for c in offline["children"]} == {"CH-1", "CH-2"}
+
+
+async def test_taps_checked_together_are_judged_each_as_alone(
+    identity: RunningSystem, nc: NatsClient
+) -> None:  # ID-4, ID-2 (identity.credential.verify_many, for attendance's taps)
+    await authorize(nc, "AU-1", "C-1", "CH-1", "CO-1")
+    await publish(nc, subjects.ELIGIBILITY_CASE, case("C-1", [adult("A-1")]))
+    await settle(nc)
+    link = await newest_link(nc, "A-1")
+    assert await set_pin(nc, link["link_token"], GOOD_PIN) == {"ok": True}
+
+    def check(pin: str, device: str, provider_id: str = "CO-1") -> dict:
+        return {"provider_id": provider_id, "device_id": device, "pin": pin}
+
+    reply = await ask(
+        nc,
+        CREDENTIAL_VERIFY_MANY,
+        {
+            "checks": [
+                check(GOOD_PIN, "k-1"),
+                check(OTHER_PIN, "k-2"),  # nobody's PIN
+                check(GOOD_PIN, "k-1", "CO-2"),  # no child of hers there
+                *[check(OTHER_PIN, "k-3") for _ in range(5)],  # enough to lock k-3
+            ]
+        },
+    )
+    first, nobodys, elsewhere, *guesses = reply["answers"]
+    assert [c["child_id"] for c in first["children"]] == ["CH-1"]
+    assert first["children"][0]["case_ids"] == ["C-1"]
+    assert code(nobodys) == code(elsewhere) == "pin_invalid"
+    assert {code(g) for g in guesses} == {"pin_invalid"}
+    after = await ask(nc, CREDENTIAL_VERIFY_MANY, {"checks": [check(GOOD_PIN, "k-3")]})
+    assert code(after["answers"][0]) == "device_locked"  # five failures counted, ID-2
+    assert code(await ask(nc, CREDENTIAL_VERIFY_MANY, {"checks": []})) == "invalid_request"
+    assert GOOD_PIN not in json.dumps(reply) and OTHER_PIN not in json.dumps(reply)
 
 
 async def test_the_kiosk_shows_who_is_checked_in(

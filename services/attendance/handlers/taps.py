@@ -1,8 +1,9 @@
 """Taps from a kiosk, the phone app or a phone call (ATT-1, AUTH-2, ATT-6).
 
 The hot path of the service: what the tap needs is read in one statement
-(`tap_reads`), the credential is checked by identity, and the tap is written by
-group commit (`tap_commits`) and answered once durable.
+(`tap_reads`), the credential is checked by identity (`signer`), both shared with
+the taps that arrive at the same time, and the tap is written by group commit
+(`tap_commits`) and answered once durable.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from shared.coalesce import Coalescer
 from shared.contract.errors import ErrorCode
+from shared.contract.identity import CredentialVerifyRequest
 from shared.contract.replies import RequestRefused
 from shared.contract.requests import KioskTapRequest, TapRecord, TapReply
 from shared.contract.subjects import scope_of
@@ -21,16 +24,21 @@ from .. import records
 from ..domain.days import local_day
 from ..domain.taps import attribute_case, check_tap_time
 from ..replies import first_answer
-from ..signer import verify_signer
+from ..signer import SignerCheck
 from ..tap_commits import TapCommitter
-from ..tap_reads import tap_context
+from ..tap_reads import TapAsk, TapContext, tap_contexts
 
-TAP_CONCURRENCY = 32
-"""Taps in flight at once in one process (each waits on identity and the database)."""
+TAP_CONCURRENCY = 128
+"""Taps in flight at once in one process: each waits on identity and the database,
+and the more wait together, the larger (and cheaper per tap) each shared read,
+credential check and commit."""
 
-READ_CONNECTIONS = 8
-"""The tap reads' pool: more than two cores' worth of PostgreSQL work at once only
-queues inside PostgreSQL, and a pool that overflows opens (forks) a connection per tap."""
+READS_AT_ONCE = 2
+"""Tap reads under way at once; the taps that arrive meanwhile share the next."""
+
+READ_CONNECTIONS = READS_AT_ONCE
+"""The tap reads' pool: one connection per read under way (a pool that overflows
+opens, that is forks, a connection per read)."""
 
 WRITE_CONNECTIONS = 2
 """Group commit writes one batch at a time; one spare for a batch retried tap by tap."""
@@ -41,12 +49,26 @@ def register(rt: ServiceRuntime) -> None:
     writes = hot_engine(rt.settings.database_url, pool_size=WRITE_CONNECTIONS, autocommit=False)
     committer = TapCommitter(writes, rt.relay.wake, rt.log)
 
+    async def read_many(asks: list[TapAsk]) -> list[TapContext]:
+        async def read() -> list[TapContext]:
+            async with reads.connect() as conn:
+                return await tap_contexts(conn, asks)
+
+        return await retry_once_if_dropped(read)
+
+    context_of = Coalescer(
+        read_many, name="attendance:tap reads", log=rt.log, batches=READS_AT_ONCE
+    )
+    signer_of = SignerCheck(rt, rt.log)
+
     async def stop_writing() -> None:
         """Held for the service's life; at stop, the taps handed over are written
         (bounded) before the pools close."""
         try:
             await asyncio.Event().wait()
         finally:
+            await context_of.close()
+            await signer_of.close()
             await committer.close()
             await writes.dispose()
             await reads.dispose()
@@ -60,12 +82,7 @@ def register(rt: ServiceRuntime) -> None:
         """
         provider_id = scope_of(subject)
         event_id = str(request.event_id)
-
-        async def read() -> Any:
-            async with reads.connect() as conn:
-                return await tap_context(conn, event_id, provider_id, request.child_ids)
-
-        known = await retry_once_if_dropped(read)
+        known = await context_of(TapAsk(event_id, provider_id, tuple(request.child_ids)))
         if known.earlier is not None:
             return first_answer(*known.earlier, subject)
         provider = known.provider
@@ -76,8 +93,15 @@ def register(rt: ServiceRuntime) -> None:
         flagged = provider.admits_attendance()
         now = rt.clock.now()
         check_tap_time(request.occurred_at, now, provider.pack)
-        signer = await verify_signer(
-            rt, provider_id, request.device_id, request, at=request.occurred_at
+        signer = await signer_of(
+            CredentialVerifyRequest(
+                provider_id=provider_id,
+                device_id=request.device_id,
+                pin=request.pin,
+                phone=request.phone,
+                card=request.card,
+                at=request.occurred_at,
+            )
         )
         strangers = [c for c in request.child_ids if c not in signer.child_ids]
         if strangers:
