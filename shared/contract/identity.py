@@ -283,6 +283,7 @@ class OperatorVerifyRequest(Request):
 
 IDENTITY_REQUEST_TYPES: tuple[type[Request], ...] = (
     CredentialVerifyRequest,
+    CredentialVerifyManyRequest,
     PinResetRequest,
     IssueLinkRequest,
     RegistrationCodeRequest,
