@@ -163,30 +163,35 @@ class OutboxRelay:
                     await self._wake.wait()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of staged events; returns how many."""
+        """Publish one batch of staged events; returns how many.
+
+        The batch is claimed and marked in one statement, in a transaction that
+        commits only after the PubAcks: a crash before leaves the rows unmarked (sent
+        again, a no-op within the duplicate window), and rows whose publish failed
+        are unmarked before the commit.
+        """
         o = self._outbox
+        waiting = (
+            select(o.c.id)
+            .where(o.c.published_at.is_(None))
+            .order_by(o.c.id)
+            .limit(self._batch)
+            .with_for_update(skip_locked=True)
+        )
         async with self._engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        o.c.id,
-                        o.c.event_id,
-                        o.c.subject,
-                        o.c.payload,
-                        o.c.traceparent,
-                        o.c.tracestate,
-                    )
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.id)
-                    .limit(self._batch)
-                    .with_for_update(skip_locked=True)
+            claimed = await conn.execute(
+                update(o)
+                .where(o.c.id.in_(waiting))
+                .values(published_at=func.now())
+                .returning(
+                    o.c.id, o.c.event_id, o.c.subject, o.c.payload, o.c.traceparent, o.c.tracestate
                 )
-            ).all()
+            )
+            rows = sorted(claimed.all(), key=lambda row: row.id)
             done, failure = await self._publish_rows(rows)
-            if done:
-                await conn.execute(
-                    update(o).where(o.c.id.in_(done)).values(published_at=func.now())
-                )
+            if len(done) < len(rows):
+                unsent = [row.id for row in rows[len(done) :]]
+                await conn.execute(update(o).where(o.c.id.in_(unsent)).values(published_at=None))
         if failure is not None:
             raise failure
         return len(done)

@@ -1,14 +1,14 @@
 """Group commit of taps: the taps that arrive while one commit is under way are
 written together in the next, each answered only after its commit (ATT-1).
 
-One transaction per batch: the replies (keyed by `event_id`, so a tap already
-answered is not written again), the records and their outbox rows, each as one
-multi-row statement. A batch that fails is retried tap by tap, so one bad tap
-never fails its neighbours. A tap whose `event_id` was answered meanwhile (the
-same tap resent while the first was being written) gets that first answer. A
-batch that failed on a connection the database dropped is written once more:
-safe, since a tap already committed loses its `event_id` to itself and is then
-answered with what was stored.
+One statement per batch (`WRITE_TAPS`, in autocommit: one round trip, one
+commit): the replies (keyed by `event_id`, so a tap already answered is not
+written again), the records and their outbox rows. A batch that fails is
+retried tap by tap, so one bad tap never fails its neighbours. A tap whose
+`event_id` was answered meanwhile (the same tap resent while the first was
+being written) gets that first answer. A batch that failed on a connection the
+database dropped is written once more: safe, since a tap already committed
+loses its `event_id` to itself and is then answered with what was stored.
 The outbox rows are the ones `Transaction.emit` writes, with the trace context
 of the tap that caused them.
 """
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from pydantic_core import to_json
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import retry_once_if_dropped
 from shared.tasks import cancel_and_wait, raise_if_cancelling
@@ -33,8 +33,7 @@ from shared.tasks import cancel_and_wait, raise_if_cancelling
 from . import records as kept_records
 from .records import Record
 from .replies import first_answer
-from .store import outbox, request_replies
-from .store import records as records_table
+from .store import SCHEMA, request_replies
 
 MAX_BATCH = 200
 """Taps in one commit at most: a larger backlog is written in several."""
@@ -135,28 +134,13 @@ class TapCommitter:
         await self._answer_the_others([w for w in batch if not w.done.done()])
 
     async def _commit(self, batch: list[TapWrite]) -> dict[str, TapWrite]:
-        """One transaction for the batch; the writes that won their `event_id`."""
+        """One statement for the batch; the writes that won their `event_id`."""
         first: dict[str, TapWrite] = {}
         for write in batch:
             first.setdefault(write.event_id, write)
-        async with self._engine.begin() as conn:
-            kept = await conn.execute(
-                upsert(request_replies)
-                .on_conflict_do_nothing()
-                .returning(request_replies.c.event_id),
-                [
-                    {"event_id": w.event_id, "subject": w.subject, "reply": w.reply}
-                    for w in first.values()
-                ],
-            )
-            won = {event_id: first[event_id] for event_id in kept.scalars()}
-            rows = [kept_records.row_of(r) for w in won.values() for r in w.records]
-            if rows:
-                await conn.execute(insert(records_table), rows)
-            events = [row for w in won.values() for row in w.outbox_rows()]
-            if events:
-                await conn.execute(insert(outbox), events)
-        return won
+        async with self._engine.begin() as conn:  # on an autocommit engine, no BEGIN
+            won = await write_taps(conn, list(first.values()))
+        return {event_id: first[event_id] for event_id in won}
 
     async def _answer_the_others(self, others: list[TapWrite]) -> None:
         """Taps whose `event_id` was answered before: the first answer, read back."""
@@ -191,3 +175,56 @@ class TapCommitter:
         nothing of the tap was stored, so a resend is judged anew."""
         with contextlib.suppress(asyncio.InvalidStateError):
             write.done.set_exception(cause or RuntimeError("the tap could not be stored"))
+
+
+_RECORD_COLUMNS = ", ".join(f'"{c}"' for c in kept_records.COLUMNS)
+
+WRITE_TAPS = f"""
+WITH answered AS (
+    INSERT INTO {SCHEMA}.request_replies (event_id, subject, reply)
+    SELECT * FROM unnest(%(event_ids)s::text[], %(subjects)s::text[], %(replies)s::jsonb[])
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+), kept AS (
+    INSERT INTO {SCHEMA}.records ({_RECORD_COLUMNS})
+    SELECT {", ".join(f'(r)."{c}"' for c in kept_records.COLUMNS)}
+      FROM jsonb_array_elements(%(records)s::jsonb) AS j(row)
+     CROSS JOIN LATERAL jsonb_populate_record(NULL::{SCHEMA}.records, j.row) AS r
+     WHERE j.row->>'_tap' IN (SELECT event_id FROM answered)
+), staged AS (
+    INSERT INTO {SCHEMA}.outbox (event_id, subject, payload, traceparent, tracestate)
+    SELECT o.event_id, o.subject, o.payload, o.traceparent, o.tracestate
+      FROM unnest(%(tap_ids)s::text[], %(outbox_ids)s::text[], %(outbox_subjects)s::text[],
+                  %(payloads)s::bytea[], %(traceparents)s::text[], %(tracestates)s::text[])
+           WITH ORDINALITY AS o(tap_id, event_id, subject, payload, traceparent, tracestate, n)
+     WHERE o.tap_id IN (SELECT event_id FROM answered)
+     ORDER BY o.n
+)
+SELECT event_id FROM answered
+"""
+"""The replies (keyed by `event_id`: a tap answered before is not written again), and
+the records and outbox rows of the taps whose reply was written, as one statement:
+in autocommit, one round trip and one commit for the whole batch."""
+
+
+async def write_taps(conn: AsyncConnection, writes: Sequence[TapWrite]) -> set[str]:
+    """Write `writes` (one per `event_id`); the event ids written now."""
+    events = [(w.event_id, row) for w in writes for row in w.outbox_rows()]
+    result = await conn.exec_driver_sql(
+        WRITE_TAPS,
+        {
+            "event_ids": [w.event_id for w in writes],
+            "subjects": [w.subject for w in writes],
+            "replies": [to_json(w.reply).decode() for w in writes],
+            "records": to_json(
+                [{**kept_records.row_of(r), "_tap": w.event_id} for w in writes for r in w.records]
+            ).decode(),
+            "tap_ids": [tap_id for tap_id, _ in events],
+            "outbox_ids": [row["event_id"] for _, row in events],
+            "outbox_subjects": [row["subject"] for _, row in events],
+            "payloads": [row["payload"] for _, row in events],
+            "traceparents": [row["traceparent"] for _, row in events],
+            "tracestates": [row["tracestate"] for _, row in events],
+        },
+    )
+    return {row[0] for row in result}

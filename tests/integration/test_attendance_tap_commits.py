@@ -60,7 +60,7 @@ def a_tap(child_id: str, **changes: Any) -> records.Record:
 
 @pytest.fixture
 async def committer(settings: Settings) -> AsyncIterator[TapCommitter]:
-    engine = hot_engine(settings.database_url, pool_size=2, autocommit=False)
+    engine = hot_engine(settings.database_url, pool_size=2)
     woken: list[bool] = []
     committing = TapCommitter(engine, lambda: woken.append(True), logging.getLogger("test"))
     try:

@@ -46,7 +46,7 @@ WRITE_CONNECTIONS = 2
 
 def register(rt: ServiceRuntime) -> None:
     reads = hot_engine(rt.settings.database_url, pool_size=READ_CONNECTIONS)
-    writes = hot_engine(rt.settings.database_url, pool_size=WRITE_CONNECTIONS, autocommit=False)
+    writes = hot_engine(rt.settings.database_url, pool_size=WRITE_CONNECTIONS)
     committer = TapCommitter(writes, rt.relay.wake, rt.log)
 
     async def read_many(asks: list[TapAsk]) -> list[TapContext]:
