@@ -77,6 +77,11 @@ class EmbeddedNats:
         self.stop()
         raise RuntimeError("nats-server did not start in time")
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from shared.event_loop import event_loop_factory
 from shared.settings import Settings
 from shared.telemetry import configure_logging
 
@@ -20,5 +21,6 @@ def run_service(name: str, settings: Settings, *, bootstrap: bool) -> int:
     from services.runtime import create_runtime
 
     app = create_runtime(name, settings).app()
-    asyncio.run(app.run())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(app.run())
     return 0

@@ -24,7 +24,8 @@ from opentelemetry import context, propagate
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, Text, bindparam, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -118,16 +119,24 @@ class BatchTransaction:
 async def claim_first_deliveries(
     conn: AsyncConnection, inbox: Table, consumer: str, event_ids: Sequence[str]
 ) -> set[str]:
-    """Claim each event id for `consumer` in one statement; those never handled
-    before. The same claim as `shared.inbox.first_delivery`, for many ids."""
+    """Claim each event id for `consumer` in one statement (the same statement for
+    any number of ids, so it is compiled once); those never handled before. The
+    same claim as `shared.inbox.first_delivery`, for many ids."""
     unique = list(dict.fromkeys(event_ids))
     if not unique:
         return set()
     claimed = await conn.execute(
         upsert(inbox)
-        .values([{"consumer": consumer, "event_id": event_id} for event_id in unique])
+        .from_select(
+            ["consumer", "event_id"],
+            select(
+                literal(consumer, Text),
+                func.unnest(bindparam("event_ids", type_=ARRAY(Text))),
+            ),
+        )
         .on_conflict_do_nothing()
-        .returning(inbox.c.event_id)
+        .returning(inbox.c.event_id),
+        {"event_ids": unique},
     )
     return set(claimed.scalars())
 

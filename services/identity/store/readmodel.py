@@ -163,7 +163,8 @@ async def mark_new_records(conn: AsyncConnection, marks: list[Mark]) -> None:
     later."""
     if not marks:
         return
-    stmt = insert(presence).values(
+    await conn.execute(
+        _KEEP_LATER_MARK,
         [
             {
                 "provider_id": m.provider_id,
@@ -174,13 +175,15 @@ async def mark_new_records(conn: AsyncConnection, marks: list[Mark]) -> None:
                 "status": m.status,
             }
             for m in marks
-        ]
+        ],
     )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[presence.c.provider_id, presence.c.child_id],
-            set_={k: stmt.excluded[k] for k in ("record_id", "direction", "occurred_at", "status")},
-            where=(presence.c.record_id == stmt.excluded.record_id)
-            | (presence.c.occurred_at <= stmt.excluded.occurred_at),
-        )
-    )
+
+
+_marked = insert(presence)
+_KEEP_LATER_MARK = _marked.on_conflict_do_update(
+    index_elements=[presence.c.provider_id, presence.c.child_id],
+    set_={k: _marked.excluded[k] for k in ("record_id", "direction", "occurred_at", "status")},
+    where=(presence.c.record_id == _marked.excluded.record_id)
+    | (presence.c.occurred_at <= _marked.excluded.occurred_at),
+)
+"""One statement for any number of marks (sent as many rows), compiled once."""
