@@ -56,6 +56,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_seconds, postgres_pids  # noqa: E402
 from ccats.bootstrap import declare, migrate  # noqa: E402
 from ccats.embedded import EmbeddedNats, EmbeddedPostgres  # noqa: E402
 from services.attendance import store as attendance  # noqa: E402
@@ -63,6 +64,7 @@ from services.identity.domain.pins import pin_problem  # noqa: E402
 from services.identity.hasher import Hasher  # noqa: E402
 from services.identity.store import tables as identity  # noqa: E402
 from shared.db import sqlalchemy_url  # noqa: E402
+from shared.event_loop import event_loop_factory  # noqa: E402
 
 PROVIDERS = 10
 FAMILIES = 2_000
@@ -81,15 +83,24 @@ class Family:
 # --- servers and data ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Servers:
+    nats_url: str
+    postgres_url: str
+    nats_pid: int
+    postgres_data: Path
+
+
 @contextlib.contextmanager
-def servers() -> Iterator[tuple[str, str]]:
+def servers() -> Iterator[Servers]:
     folder = Path(tempfile.mkdtemp(prefix="ccats-taps-bench-"))
     nats_server = EmbeddedNats(folder / "nats", port=None)
     postgres = EmbeddedPostgres(folder / "postgres")
     try:
         nats_server.start()
         postgres.start()
-        yield nats_server.url, postgres.url
+        assert nats_server.pid is not None
+        yield Servers(nats_server.url, postgres.url, nats_server.pid, folder / "postgres")
     finally:
         postgres.stop()
         nats_server.stop()
@@ -228,15 +239,20 @@ def stored(database_url: str) -> tuple[int, int]:
 @dataclass
 class Services:
     pids: dict[str, list[int]] = field(default_factory=dict)
+    servers: Servers | None = None
 
     def cpu_seconds(self, name: str) -> float:
         """User + system CPU of this service's processes so far (Linux /proc)."""
-        total = 0
-        for pid in self.pids.get(name, []):
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pids.get(name, []))
+
+    def machine_cpu(self) -> dict[str, float]:
+        """CPU so far of everything a tap passes through, this load generator included."""
+        found = {name: self.cpu_seconds(name) for name in self.pids}
+        if self.servers is not None:
+            found["postgres"] = cpu_seconds(postgres_pids(self.servers.postgres_data))
+            found["nats"] = cpu_seconds([self.servers.nats_pid])
+        found["load generator"] = time.process_time()
+        return found
 
 
 @contextlib.contextmanager
@@ -327,6 +343,9 @@ async def jetstream_baseline(nats_url: str, messages: int) -> dict[str, float]:
     }
 
 
+CPU_PARTS = ("attendance", "identity", "postgres", "nats", "load generator")
+
+
 @dataclass
 class Run:
     name: str
@@ -343,10 +362,11 @@ class Run:
     def row(self) -> str:
         failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "0"
         per_tap = {k: v / max(len(self.latencies), 1) * 1e6 for k, v in self.cpu.items()}
+        cpu = " | ".join(f"{per_tap.get(part, 0):,.0f}" for part in CPU_PARTS)
         return (
             f"| {self.name} | {self.sent:,} | {len(self.latencies) / self.seconds:,.0f} | "
             f"{self.percentile(0.50):,.1f} | {self.percentile(0.99):,.1f} | {failed} | "
-            f"{per_tap.get('attendance', 0):,.0f} | {per_tap.get('identity', 0):,.0f} |"
+            f"{cpu} | {sum(per_tap.get(part, 0) for part in CPU_PARTS):,.0f} |"
         )
 
 
@@ -435,9 +455,10 @@ async def settled(services: Services, most: float = 30.0) -> None:
 
 
 async def measured(services: Services, work: Awaitable[Run]) -> Run:
-    before = {name: services.cpu_seconds(name) for name in services.pids}
+    before = services.machine_cpu()
     run = await work
-    run.cpu = {name: services.cpu_seconds(name) - before[name] for name in services.pids}
+    after = services.machine_cpu()
+    run.cpu = {name: after[name] - before.get(name, 0.0) for name in after}
     return run
 
 
@@ -558,8 +579,9 @@ def main() -> int:
 
     print(f"load average before: {load_average()}", flush=True)
     people = families()
-    with servers() as (nats_url, base_url):
-        database_url = fresh_database(base_url)
+    with servers() as found:
+        nats_url = found.nats_url
+        database_url = fresh_database(found.postgres_url)
         migrate(database_url, ("identity", "attendance"))
         asyncio.run(declare(nats_url))
         seed(database_url, people)
@@ -567,7 +589,9 @@ def main() -> int:
         tables = []
         for replicas in args.replicas:
             with running(nats_url, database_url, replicas) as services:
-                runs = asyncio.run(drive(nats_url, services, people, args, replicas))
+                services.servers = found
+                with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                    runs = runner.run(drive(nats_url, services, people, args, replicas))
                 time.sleep(3)
                 records, waiting = stored(database_url)
             tables.append((replicas, runs, records, waiting))
@@ -584,10 +608,11 @@ def main() -> int:
     for replicas, runs, records, waiting in tables:
         print(f"\n{replicas} identity + {replicas} attendance process(es):\n")
         print(
-            "| run | sent | ok taps/s | p50 ms | p99 ms | failed "
-            "| attendance CPU µs/tap | identity CPU µs/tap |"
+            "| run | sent | ok taps/s | p50 ms | p99 ms | failed | CPU µs/tap: "
+            + " | ".join(CPU_PARTS)
+            + " | all |"
         )
-        print("|---|---:|---:|---:|---:|---|---:|---:|")
+        print("|---|---:|---:|---:|---:|---|" + "---:|" * (len(CPU_PARTS) + 1))
         for run in runs:
             print(run.row())
         print(
