@@ -272,7 +272,7 @@ class BatchConsumer(Generic[M]):
 
     async def _apply(self, deliveries: list[Delivery[M]]) -> None:
         """One transaction: claim the event ids, hand the new ones over, stage events."""
-        async with self.rt.engine.begin() as conn:
+        async with self.rt.loop_engine.begin() as conn:
             tx = BatchTransaction(conn, self.rt.outbox)
             first = await claim_first_deliveries(
                 conn, self.rt.inbox, self.durable, [d.event_id for d in deliveries]

@@ -37,7 +37,7 @@ from shared.clock import Clock, SystemClock
 from shared.contract.base import Event
 from shared.contract.errors import ErrorCode
 from shared.contract.replies import RequestRefused, error_reply
-from shared.db import async_engine
+from shared.db import async_engine, hot_engine
 from shared.inbox import first_delivery
 from shared.migrations import current_revision, head_revision
 from shared.outbox import OutboxRelay, add_to_outbox
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 
 SERVICES = ("identity", "authorization", "attendance", "billing", "notify")
 PUBLISH_TIMEOUT_SECONDS = 5.0
+LOOP_CONNECTIONS = 4
+"""The relay's connection and three for batch consumers; more wait for one."""
 
 M = TypeVar("M", bound=BaseModel)
 EventHandler = Callable[[M, "Transaction"], Awaitable[None]]
@@ -122,10 +124,16 @@ class ServiceRuntime:
             reconnected_cb=self._on_nats_reconnected,
         )
         self.engine = async_engine(settings.database_url)
+        self.loop_engine = hot_engine(
+            settings.database_url, pool_size=LOOP_CONNECTIONS, autocommit=False
+        )
+        """For the loops that run all the time (the outbox relay, batch consumers): no
+        ping on each use (a round trip per turn); a connection the database dropped
+        fails one turn, which the loop retries on a fresh one."""
         self.outbox = outbox
         self.inbox = inbox
         self.relay = OutboxRelay(
-            self.engine,
+            self.loop_engine,
             outbox,
             self._publish_staged,
             poll_seconds=settings.relay_poll_seconds,
@@ -149,7 +157,7 @@ class ServiceRuntime:
             on_startup=[self.check_migrated],
             after_startup=[self._open_requests, self._start_background],
             on_shutdown=[self._stop_background],
-            after_shutdown=[self.engine.dispose],
+            after_shutdown=[self.engine.dispose, self.loop_engine.dispose],
         )
 
     async def start(self) -> None:
@@ -164,6 +172,9 @@ class ServiceRuntime:
         await self._stop_background()
         await within(self.broker.stop(), what="broker stop", log=self.log, grace=15.0)
         await within(self.engine.dispose(), what="engine dispose", log=self.log, grace=5.0)
+        await within(
+            self.loop_engine.dispose(), what="loop engine dispose", log=self.log, grace=5.0
+        )
 
     # --- background work -----------------------------------------------------
 

@@ -26,7 +26,7 @@ from shared.contract.replies import RequestRefused
 from shared.service import ServiceRuntime
 
 VERIFY_TIMEOUT_SECONDS = 3.0
-CHECKS_AT_ONCE = 2
+CHECKS_AT_ONCE = 1
 """Requests to identity under way at once; the taps that arrive meanwhile share the next."""
 PASSED_ON = frozenset({ErrorCode.pin_invalid, ErrorCode.device_locked})
 

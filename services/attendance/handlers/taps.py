@@ -33,7 +33,7 @@ TAP_CONCURRENCY = 128
 and the more wait together, the larger (and cheaper per tap) each shared read,
 credential check and commit."""
 
-READS_AT_ONCE = 2
+READS_AT_ONCE = 1
 """Tap reads under way at once; the taps that arrive meanwhile share the next."""
 
 READ_CONNECTIONS = READS_AT_ONCE

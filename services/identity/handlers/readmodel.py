@@ -63,17 +63,6 @@ def register(rt: ServiceRuntime) -> None:
             },
         )
 
-    async def mark(event: AttendanceRecorded | PendingAttendanceCreated, tx: Transaction) -> None:
-        await readmodel.mark_presence(
-            tx.conn,
-            provider_id=event.provider_id,
-            child_id=event.child_id,
-            record_id=event.record_id,
-            direction=event.direction,
-            occurred_at=event.occurred_at,
-            status=event.status,
-        )
-
     @rt.consume_batch(subjects.ATTENDANCE_RECORDED, AttendanceRecorded)
     async def on_recorded(
         deliveries: list[Delivery[AttendanceRecorded]], tx: BatchTransaction
@@ -96,7 +85,15 @@ def register(rt: ServiceRuntime) -> None:
     @rt.consume(subjects.ATTENDANCE_PENDING, PendingAttendanceCreated)
     async def on_pending(event: PendingAttendanceCreated, tx: Transaction) -> None:
         """A provider checked a child in or out for the parent (ATT-2)."""
-        await mark(event, tx)
+        await readmodel.mark_presence(
+            tx.conn,
+            provider_id=event.provider_id,
+            child_id=event.child_id,
+            record_id=event.record_id,
+            direction=event.direction,
+            occurred_at=event.occurred_at,
+            status=event.status,
+        )
 
     @rt.consume(AttendanceChanged.subject, AttendanceChanged)
     async def on_changed(event: AttendanceChanged, tx: Transaction) -> None:

@@ -34,7 +34,7 @@ REQUEST_CONCURRENCY = 64
 """Sign-ins and credential checks in progress at once per process: each waits on
 one read, so many in flight keep the process busy (benchmarks/signin_results.md)."""
 
-READS_AT_ONCE = 2
+READS_AT_ONCE = 1
 """Sign-in reads under way at once; the sign-ins that arrive meanwhile share the next."""
 
 
