@@ -36,7 +36,9 @@ def _batches(items: list, size: int = BATCH) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-async def _worker(url: str, records: int, only: str | None = None) -> dict[str, float]:
+async def _worker(
+    url: str, records: int, only: str | None = None, freeze: bool = False
+) -> dict[str, float]:
     """Run in a process whose `PYTHONPATH` picks the code measured."""
     sys.path.insert(0, str(HERE))
     from import_throughput import _authorization, _case, _provider
@@ -52,6 +54,10 @@ async def _worker(url: str, records: int, only: str | None = None) -> dict[str, 
     from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
     from shared.db import async_engine
 
+    if freeze:  # as the service's consumer does once started
+        import gc
+
+        gc.freeze()
     engine = async_engine(url)
     sequence = 0
 
@@ -110,7 +116,9 @@ async def _worker(url: str, records: int, only: str | None = None) -> dict[str, 
     return result
 
 
-def _measure(code: Path | None, records: int, workdir: Path) -> dict[str, float]:
+def _measure(
+    code: Path | None, records: int, workdir: Path, freeze: bool = False
+) -> dict[str, float]:
     from ccats.bootstrap import migrate
     from ccats.embedded import EmbeddedPostgres
 
@@ -122,7 +130,8 @@ def _measure(code: Path | None, records: int, workdir: Path) -> dict[str, float]
         if code is not None:
             env["PYTHONPATH"] = f"{code}{os.pathsep}{env.get('PYTHONPATH', '')}"
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", postgres.url, "--records", str(records)],
+            [sys.executable, __file__, "--worker", postgres.url, "--records", str(records)]
+            + (["--freeze"] if freeze else []),
             env=env,
             check=True,
             capture_output=True,
@@ -140,9 +149,12 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--worker", metavar="URL")
     parser.add_argument("--only", help="one pass (with --worker, to profile it)")
+    parser.add_argument(
+        "--freeze", action="store_true", help="gc.freeze() in the worker, as the service does"
+    )
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(asyncio.run(_worker(args.worker, args.records, args.only))))
+        print(json.dumps(asyncio.run(_worker(args.worker, args.records, args.only, args.freeze))))
         return
     variants: dict[str, Path | None] = {"current": None}
     if args.baseline:
@@ -152,7 +164,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ccats-apply-cost-") as tmp:
         for round_ in range(args.rounds):
             for name, code in variants.items():
-                runs[name].append(_measure(code, args.records, Path(tmp) / f"{name}-{round_}"))
+                runs[name].append(
+                    _measure(code, args.records, Path(tmp) / f"{name}-{round_}", args.freeze)
+                )
     after = os.getloadavg()
     print(
         f"- load average before: {', '.join(f'{x:.2f}' for x in before)}; "

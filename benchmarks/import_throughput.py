@@ -20,9 +20,11 @@ measures:
         benchmarks/import_throughput.py [--lines 100000] [--replicas 1[,2]] [--baseline DIR]
 
 `--replicas 1,2` measures one, then two service processes sharing the consumers.
-`--baseline DIR` first measures the service code in `DIR` (a folder holding
-`services/authorization` from before a change; the rest may be links to this
-repository), put first on `PYTHONPATH`, then the current code, in the same run.
+`--baseline DIR` first measures the code in `DIR` (a folder holding the files
+from before a change, the rest links to this repository), then the current code,
+in the same run. The service and the import run from `DIR` and with it first on
+`PYTHONPATH`: `python -m` puts its working folder before `PYTHONPATH`, so
+from this repository the "baseline" was the current code.
 
 Prints a Markdown report; results are kept in `import_results.md` beside this file.
 """
@@ -215,14 +217,18 @@ def progress_excerpt(stderr: str) -> list[str]:
     return [shown[0], "...", shown[-1]] if len(shown) > 2 else shown
 
 
-def run_import(env: dict[str, str], path: Path, workdir: Path) -> ImportRun:
+def run_import(env: dict[str, str], path: Path, workdir: Path, cwd: Path | None) -> ImportRun:
     """Run `ccats import FILE` to its end; its own CPU time and peak memory come from
     `wait4`, so other children of this script (the services) never count."""
     out_path, err_path = workdir / "import.out", workdir / "import.err"
     started = time.monotonic()
     with out_path.open("w") as out, err_path.open("w") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ccats", "import", str(path)], env=env, stdout=out, stderr=err
+            [sys.executable, "-m", "ccats", "import", str(path)],
+            env=env,
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
         )
         _, status, usage = os.wait4(process.pid, 0)
     finished = time.monotonic()
@@ -249,8 +255,26 @@ class ImportRun:
     cpu: float
 
 
-async def until(engine, done, timeout: float = 900.0) -> tuple[float, dict[str, int]]:
+async def pushes_numbered(engine) -> int:
+    """The highest id in `versions`: never below the number of pushes kept, and read
+    from the primary key's index, where counting scans the table."""
+    async with engine.connect() as conn:
+        found = await conn.execute(select(func.coalesce(func.max(store.versions.c.id), 0)))
+        return found.scalar_one()
+
+
+async def until(
+    engine, done, timeout: float = 900.0, *, pushes: int = 0
+) -> tuple[float, dict[str, int]]:
+    """When `done` holds of the counts. Counting a table of 100,000 rows every 50 ms
+    took a fifth of PostgreSQL's time during a run (pg_stat_activity samples), CPU
+    taken from the system measured: the counts are read only once the pushes
+    numbered in `versions` reach `pushes`."""
     deadline = time.monotonic() + timeout
+    while await pushes_numbered(engine) < pushes:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {pushes} pushes")
+        await asyncio.sleep(0.05)
     while True:
         counts = await stored(engine)
         if done(counts):
@@ -275,8 +299,6 @@ async def bench(lines: int, workdir: Path, replicas: int, code: Path | None) -> 
     postgres.start()
     services: list[subprocess.Popen] = []
     try:
-        migrate(postgres.url)
-        await declare(nats_server.url)
         env = {
             **os.environ,
             "NATS_URL": nats_server.url,
@@ -286,12 +308,27 @@ async def bench(lines: int, workdir: Path, replicas: int, code: Path | None) -> 
         }
         if code is not None:
             env["PYTHONPATH"] = f"{code}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+            # the schema its own migrations make: a service refuses a newer one
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"from ccats.bootstrap import migrate; migrate({postgres.url!r})",
+                ],
+                env=env,
+                cwd=code,
+                check=True,
+            )
+        else:
+            migrate(postgres.url)
+        await declare(nats_server.url)
         services = [
             subprocess.Popen(
                 [sys.executable, "-m", "ccats", "service", "authorization", "--no-bootstrap"],
                 env=env,
                 stdout=(workdir / f"service-{n}.log").open("wb"),
                 stderr=subprocess.STDOUT,
+                cwd=code,
             )
             for n in range(replicas)
         ]
@@ -314,20 +351,22 @@ async def bench(lines: int, workdir: Path, replicas: int, code: Path | None) -> 
         pg_pids = postgres_pids(workdir / "postgres")
         nats_pid = [nats_server._process.pid] if nats_server._process else []
         cpu_before = [cpu_seconds(service_pids), cpu_seconds(pg_pids), cpu_seconds(nats_pid)]
-        run = await asyncio.to_thread(run_import, env, path, workdir)
+        run = await asyncio.to_thread(run_import, env, path, workdir, code)
         started, imported, out, err = run.started, run.finished, run.out, run.err
         peak_kb, import_cpu = run.peak_kb, run.cpu
         if run.returncode != 1:  # 1: some lines were refused, as generated
             raise SystemExit(f"import failed ({run.returncode}): {err[-2000:]}")
         stored_at, first = await until(
-            engine, lambda c: c["versions"] >= good and c["announced"] >= counts["authorization"]
+            engine,
+            lambda c: c["versions"] >= good and c["announced"] >= counts["authorization"],
+            pushes=good,
         )
         cpu_stored = [cpu_seconds(service_pids), cpu_seconds(pg_pids), cpu_seconds(nats_pid)]
         drained_at, first = await until(engine, lambda c: c["unpublished"] == 0)
         cpu_drained = [cpu_seconds(service_pids), cpu_seconds(pg_pids), cpu_seconds(nats_pid)]
         refused = (workdir / "nightly.refused.jsonl").read_text().splitlines()
 
-        again = await asyncio.to_thread(run_import, env, path, workdir)
+        again = await asyncio.to_thread(run_import, env, path, workdir, code)
         out2, again_started, again_done = again.out, again.started, again.finished
         await asyncio.sleep(3)
         second = await stored(engine)

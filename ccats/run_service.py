@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from shared.event_loop import event_loop_factory
 from shared.settings import Settings
@@ -21,6 +22,11 @@ def run_service(name: str, settings: Settings, *, bootstrap: bool) -> int:
     from services.runtime import create_runtime
 
     app = create_runtime(name, settings).app()
+    # What the process holds once set up (modules, models, schemas) is left out of
+    # every garbage collection: a busy service allocates millions of short-lived
+    # objects, and each full collection walked that heap again (a quarter of
+    # applying an eligibility batch, benchmarks/import_results.md).
+    gc.freeze()
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(app.run())
     return 0

@@ -9,11 +9,12 @@ applied and announced then (see `announce.reannounce`), never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from opentelemetry.context import Context
+from sqlalchemy import Table
 
 from services.authorization.domain import (
     VersionOutcome,
@@ -27,12 +28,12 @@ from shared.contract.events import ProviderChanged
 
 from .announce import DERIVED, reannounce
 from .batch import BatchTransaction
-from .bulk import Json, update_rows, upsert_rows, value_of
+from .bulk import Json, copy_rows, update_rows, upsert_rows, value_of
 from .intake import Delivery
 from .repository import (
     authorizations_of,
     keep_receipts,
-    lock_eligibility,
+    lock_records,
     provider_facts,
     rows_by_id,
 )
@@ -47,9 +48,20 @@ HELD = ("version", "first_sequence", *NO_ENDING, "revision", "announced", "last_
 def record_state(delivery: Delivery) -> Json:
     """The record as stored and announced: JSON, without the transport's event id.
 
-    Dumped to plain values and encoded once: announcing it needs the values, and
-    this is half the cost of dumping JSON and parsing it back."""
-    return Json.of(delivery.record.model_dump(mode="json", by_alias=True, exclude=TRANSPORT))
+    Encoded by pydantic straight from the model; parsed (once) only when a newer
+    version is announced, never for a repeat or an older version."""
+    return Json.parse(delivery.record.model_dump_json(by_alias=True, exclude=TRANSPORT))
+
+
+async def _store(
+    tx: BatchTransaction, table: Table, rows: list[dict[str, Any]], held: Mapping[str, Any]
+) -> None:
+    """Write the batch's newest rows: the records seen for the first time are copied
+    straight in (this batch holds their locks, so no other can insert them), the
+    others replace the rows held."""
+    key = next(iter(table.primary_key.columns)).name
+    await copy_rows(tx.conn, table, [row for row in rows if row[key] not in held])
+    await upsert_rows(tx.conn, table, [row for row in rows if row[key] in held])
 
 
 async def _fold(
@@ -111,8 +123,8 @@ async def apply_providers(
 ) -> None:
     """Providers (AUTH-1, AUTH-3): announce each applied version with its full state;
     its authorizations are then announced again where the change matters to them."""
-    await lock_eligibility(tx.conn)
     ids = [d.record.provider_id for d in deliveries]
+    await lock_records(tx.conn, "provider", ids)
     held = await rows_by_id(tx.conn, providers, ids)
     saved: dict[str, dict[str, Any]] = {}
     traces: dict[str, Context | None] = {}
@@ -162,7 +174,7 @@ async def apply_providers(
         traces[record.provider_id] = delivery.trace
         if facts != before_facts:
             matters.add(record.provider_id)
-    await upsert_rows(tx.conn, providers, list(saved.values()))
+    await _store(tx, providers, list(saved.values()), held)
     affected = await authorizations_of(tx.conn, provider_ids=matters)
     await _reannounce_rows(
         tx, affected, {r["authorization_id"]: traces[r["provider_id"]] for r in affected}, now
@@ -174,8 +186,8 @@ async def apply_cases(
 ) -> None:
     """Cases: the adults of each of its authorizations are announced again when what
     is announced of them changed (a new card number alone changes nothing there)."""
-    await lock_eligibility(tx.conn)
     ids = [d.record.case_id for d in deliveries]
+    await lock_records(tx.conn, "case", ids)
     held = await rows_by_id(tx.conn, cases, ids, ["version", "state"])
     saved: dict[str, dict[str, Any]] = {}
     traces: dict[str, Context | None] = {}
@@ -191,7 +203,7 @@ async def apply_cases(
             "state": state,
         }
         traces[record.case_id] = delivery.trace
-    await upsert_rows(tx.conn, cases, list(saved.values()))
+    await _store(tx, cases, list(saved.values()), held)
     affected = await authorizations_of(tx.conn, case_ids=matters)
     await _reannounce_rows(
         tx, affected, {r["authorization_id"]: traces[r["case_id"]] for r in affected}, now
@@ -203,8 +215,8 @@ async def apply_authorizations(
 ) -> None:
     """Authorizations: store the newest version of each; announce it once its
     provider and case are known (AUTH-1, AUTH-3, AUTH-4)."""
-    await lock_eligibility(tx.conn)
     ids = [d.record.authorization_id for d in deliveries]
+    await lock_records(tx.conn, "authorization", ids)
     held = await rows_by_id(tx.conn, authorizations, ids, HELD)
     saved: dict[str, dict[str, Any]] = {}
     traces: dict[str, Context | None] = {}
@@ -231,4 +243,4 @@ async def apply_authorizations(
         traces[record.authorization_id] = delivery.trace
     rows = list(saved.values())
     await reannounce(tx, rows, now=now, traces=traces)
-    await upsert_rows(tx.conn, authorizations, rows)
+    await _store(tx, authorizations, rows, held)

@@ -3,6 +3,7 @@ for many rows, so that a nightly file is stored at thousands of records a second
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -17,18 +18,54 @@ from sqlalchemy.types import JSON
 from services.authorization.domain import Ending, EndingReason, ProviderFacts
 
 from .bulk import Json, copy_rows
-from .store import authorizations, cases, providers, versions
+from .store import authorizations, cases, eligibility_writers, providers, versions
 
-ELIGIBILITY_LOCK = "authorization:eligibility"
-"""One writer of eligibility records at a time, across replicas: a provider, a case
-and an authorization that meet in one announcement are never applied apart."""
+WRITER_MODES = {
+    "authorization": "SHARE",
+    "case": "ROW EXCLUSIVE",
+    "provider": "SHARE ROW EXCLUSIVE",
+}
+"""The mode in which a batch of each kind locks `eligibility_writers`. SHARE and ROW
+EXCLUSIVE each admit their own kind and exclude the other; SHARE ROW EXCLUSIVE
+excludes all. So batches of authorizations run side by side, as do batches of
+cases, but an authorization is never announced from a case or provider that
+another batch is changing (which would then miss that authorization, still
+uncommitted), and a provider, which reaches many cases' authorizations, is applied
+alone (providers are a few in a nightly file)."""
+
+_SPACES = {kind: zlib.crc32(f"authorization:{kind}".encode()) - 2**31 for kind in WRITER_MODES}
+"""The first key of each record's advisory lock: one key space per kind."""
 
 
-async def lock_eligibility(conn: AsyncConnection) -> None:
-    """Serialize the application of eligibility records until this transaction ends."""
+def record_keys(ids: Iterable[str]) -> list[int]:
+    """The second key of each record's advisory lock, ascending and without repeats:
+    every batch takes its locks in this one order, so no two wait for each other in
+    a cycle (a deadlock)."""
+    return sorted({zlib.crc32(record_id.encode()) - 2**31 for record_id in ids})
+
+
+async def lock_records(conn: AsyncConnection, kind: str, ids: Iterable[str]) -> None:
+    """Take, until this transaction ends, the right to apply these records of `kind`.
+
+    First the kind's mode on `eligibility_writers` (which kinds may run together),
+    then an exclusive lock per record: two batches holding versions of one record
+    apply one after the other, each reading what the other stored (AUTH-1). A hash
+    collision only makes two records wait for each other.
+    """
     await conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": ELIGIBILITY_LOCK}
+        text(f"LOCK TABLE {_name(eligibility_writers)} IN {WRITER_MODES[kind]} MODE")
     )
+    await conn.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:space, key)) "
+            "FROM unnest(CAST(:keys AS integer[])) AS keys(key)"
+        ),
+        {"space": _SPACES[kind], "keys": record_keys(ids)},
+    )
+
+
+def _name(table: Table) -> str:
+    return f'"{table.schema}"."{table.name}"'
 
 
 def _key(table: Table) -> Any:

@@ -107,3 +107,13 @@ versions = Table(
 which source, at which place in the eligibility stream, when, and whether it was
 applied, a repeat of the version held, or older (AUTH-1). Never updated."""
 Index("ix_versions_record", versions.c.kind, versions.c.record_id, versions.c.id)
+
+eligibility_writers = Table(
+    "eligibility_writers",
+    metadata,
+    Column("kind", Text, primary_key=True),
+)
+"""Never holds a row: each batch of eligibility records locks it in a mode by kind
+(`repository.lock_records`), so that batches of one kind run side by side across
+replicas while a provider, a case and an authorization that meet in one
+announcement are never applied apart."""

@@ -42,6 +42,17 @@ def first_days(start: date, last: date) -> Iterator[date]:
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
+_MONTH_LABELS: dict[int, str] = {}
+"""`YYYY-MM` of each month number met so far: formatting it was most of the cost."""
+
+
+def _month_label(month: int) -> str:
+    label = _MONTH_LABELS.get(month)
+    if label is None:
+        label = _MONTH_LABELS[month] = f"{month // 12:04d}-{month % 12 + 1:02d}"
+    return label
+
+
 def month_ages(
     birth_date: date, start: date, last: date | None, min_months: int, max_months: int
 ) -> list[dict[str, Any]]:
@@ -58,10 +69,10 @@ def month_ages(
     first = start.year * 12 + start.month - 1
     months = []
     for month in range(first, last.year * 12 + last.month):
-        age = max(month - born, 0)
+        age = month - born if month > born else 0
         months.append(
             {
-                "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
+                "month": _month_label(month),
                 "age_months": age,
                 "served": min_months <= age <= max_months,
             }

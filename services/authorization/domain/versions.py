@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 NOT_CHANGES = frozenset({"version", "event_id", "revision"})
@@ -51,6 +52,13 @@ def fold_versions(
 def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     """Top-level fields whose value differs; every field for a record seen the first time."""
     if before is None:
-        return sorted(k for k in after if k not in NOT_CHANGES)
+        return list(_every_field(tuple(after)))
     keys = (before.keys() | after.keys()) - NOT_CHANGES
     return sorted(k for k in keys if before.get(k) != after.get(k))
+
+
+@lru_cache(maxsize=64)
+def _every_field(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The changes of a record seen the first time: records of a kind share their
+    keys, so a nightly file sorts them once, not once per record."""
+    return tuple(sorted(k for k in keys if k not in NOT_CHANGES))
