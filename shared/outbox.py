@@ -41,6 +41,13 @@ its PubAck (nats-py's `publish_async` future), so a batch is in flight at once."
 
 ACK_TIMEOUT_SECONDS = 5.0
 
+LINGER_SECONDS = 0.005
+"""After a wake, how long the relay lets more commits stage events before it claims
+a batch. Under a steady stream of small commits (taps at a few hundred a second)
+each claim then carries several events instead of one: the relay's round trips
+were a quarter of a busy attendance's CPU. Nobody waits on the relay for an
+answer (a tap is answered at its commit), so the delay costs no request time."""
+
 
 def outbox_table(metadata: MetaData) -> Table:
     table = Table(
@@ -101,6 +108,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 200,
         ack_timeout: float = ACK_TIMEOUT_SECONDS,
+        linger_seconds: float = LINGER_SECONDS,
     ) -> None:
         self._engine = engine
         self._outbox = outbox
@@ -108,6 +116,7 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._batch = batch_size
         self._ack_timeout = ack_timeout
+        self._linger = linger_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -161,6 +170,8 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(backoff):
                     await self._wake.wait()
+            if self._wake.is_set() and not self._stopping:
+                await asyncio.sleep(self._linger)  # let the commits just behind join in
 
     async def publish_pending(self) -> int:
         """Publish one batch of staged events; returns how many.
