@@ -42,6 +42,7 @@ from shared.inbox import first_delivery
 from shared.migrations import current_revision, head_revision
 from shared.outbox import OutboxRelay, add_to_outbox
 from shared.safe_errors import describe_error
+from shared.service_names import SERVICES
 from shared.settings import Settings
 from shared.tasks import cancel_and_wait, raise_if_cancelling, within
 from shared.telemetry import tracer_provider_for
@@ -49,7 +50,6 @@ from shared.telemetry import tracer_provider_for
 if TYPE_CHECKING:
     from shared.batch_consumer import BatchHandler
 
-SERVICES = ("identity", "authorization", "attendance", "billing", "notify")
 PUBLISH_TIMEOUT_SECONDS = 5.0
 LOOP_CONNECTIONS = 4
 """The relay's connection and three for batch consumers; more wait for one."""

@@ -41,21 +41,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ccats.cli import running_system
     from ccats.feed import PublishFailed
     from ccats.importer import import_file
+    from shared.event_loop import event_loop_factory
 
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
     try:
-        result = asyncio.run(
-            import_file(
-                running_system(settings).nats_url,
-                args.file,
-                report=args.report,
-                fmt=args.format,
-                window=max(args.window, 1),
-                progress=None if args.quiet else sys.stderr,
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            result = runner.run(
+                import_file(
+                    running_system(settings).nats_url,
+                    args.file,
+                    report=args.report,
+                    fmt=args.format,
+                    window=max(args.window, 1),
+                    progress=None if args.quiet else sys.stderr,
+                )
             )
-        )
     except PublishFailed as exc:
         print(
             f"import stopped: {exc}; run it again (loading a file twice is safe)", file=sys.stderr

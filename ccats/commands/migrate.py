@@ -3,7 +3,7 @@
 import argparse
 import asyncio
 
-from shared.service import SERVICES
+from shared.service_names import SERVICES
 from shared.settings import Settings
 
 NAME = "migrate"

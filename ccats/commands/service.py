@@ -2,7 +2,7 @@
 
 import argparse
 
-from shared.service import SERVICES
+from shared.service_names import SERVICES
 from shared.settings import Settings
 
 NAME = "service"
