@@ -5,8 +5,10 @@ a question to another service. Each call costs a round trip and its fixed
 overhead, most of it the same for one item as for a hundred. `Coalescer` gathers
 the calls made while `batches` of them are in flight and runs them as one: under
 light load a call runs at once, alone; under heavy load each batch takes
-everything that waited, so the cost per call falls as the load grows. No timer
-ever holds a call back.
+everything that waited, so the cost per call falls as the load grows. A
+`linger` (0 by default) holds the first call after an idle moment that long, so
+that at middling rates, where batches would hold one call each, the calls just
+behind it share its batch; a batch that follows another is never held.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ class Coalescer(Generic[T, R]):
         log: logging.Logger,
         max_batch: int = 200,
         batches: int = 1,
+        linger_seconds: float = 0.0,
     ) -> None:
         self._run = run
+        self._linger = linger_seconds
         self._name = name
         self._log = log
         self._max_batch = max_batch
@@ -66,6 +70,8 @@ class Coalescer(Generic[T, R]):
         self._waiting = []
 
     async def _run_waiting(self) -> None:
+        if self._linger > 0:  # from idle: let the calls just behind join the first batch
+            await asyncio.sleep(self._linger)
         while self._waiting:
             raise_if_cancelling()
             batch = self._waiting[: self._max_batch]

@@ -84,3 +84,12 @@ async def test_calls_waiting_at_close_are_told_it_is_stopping() -> None:
     for call in waiting:
         with pytest.raises(ConnectionError, match="stopping"):
             await call
+
+
+async def test_with_a_linger_the_calls_just_behind_share_the_first_batch() -> None:
+    run = Doubler()
+    double = Coalescer(run, name="doubler", log=LOG, linger_seconds=0.05)
+    first = asyncio.ensure_future(double(1))
+    await asyncio.sleep(0.01)  # a moment later, still within the linger
+    assert await asyncio.gather(first, double(2)) == [2, 4]
+    assert run.batches == [[1, 2]]

@@ -36,6 +36,12 @@ credential check and commit."""
 READS_AT_ONCE = 1
 """Tap reads under way at once; the taps that arrive meanwhile share the next."""
 
+READ_LINGER_SECONDS = 0.010
+"""How long the first tap after a quiet moment waits for others to share its read.
+The taps then move through identity's check, the commit and the relay together:
+at a few hundred taps a second, batches of one tap cost the machine three times
+the CPU per tap of full batches (benchmarks/taps_results.md)."""
+
 READ_CONNECTIONS = READS_AT_ONCE
 """The tap reads' pool: one connection per read under way (a pool that overflows
 opens, that is forks, a connection per read)."""
@@ -57,7 +63,11 @@ def register(rt: ServiceRuntime) -> None:
         return await retry_once_if_dropped(read)
 
     context_of = Coalescer(
-        read_many, name="attendance:tap reads", log=rt.log, batches=READS_AT_ONCE
+        read_many,
+        name="attendance:tap reads",
+        log=rt.log,
+        batches=READS_AT_ONCE,
+        linger_seconds=READ_LINGER_SECONDS,
     )
     signer_of = SignerCheck(rt, rt.log)
 
