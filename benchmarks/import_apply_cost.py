@@ -49,8 +49,8 @@ async def _worker(
         apply_cases,
         apply_providers,
     )
-    from services.authorization.batch import BatchTransaction, claim_first_deliveries
-    from services.authorization.intake import Delivery
+    from services.authorization.batch import CopiedBatch
+    from shared.batch_consumer import Delivery, claim_first_deliveries
     from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
     from shared.db import async_engine
 
@@ -71,12 +71,12 @@ async def _worker(
                     record=model.model_validate_json(body),
                     event_id=f"E-{sequence}",
                     sequence=sequence,
-                    source=f"nightly.jsonl:{sequence}",
+                    headers={"Ccats-Source": f"nightly.jsonl:{sequence}"},
                     trace=None,
                 )
             )
         async with engine.begin() as conn:
-            tx = BatchTransaction(conn, store.outbox)
+            tx = CopiedBatch(conn, store.outbox)
             first = await claim_first_deliveries(
                 conn, store.inbox, "bench", [d.event_id for d in deliveries]
             )

@@ -23,19 +23,29 @@ def command_modules() -> list[ModuleType]:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     parser = argparse.ArgumentParser(prog="ccats", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data folder (default ./.ccats or CCATS_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data folder (default ./.ccats or CCATS_DATA_DIR)",
+    )
     # `ccats up --data-dir X` as well as `ccats --data-dir X up`: operators write both.
     # SUPPRESS keeps a command's missing option from hiding the top-level one.
     data_dir_after = argparse.ArgumentParser(add_help=False)
-    data_dir_after.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                                help="data folder (default ./.ccats or CCATS_DATA_DIR)")
+    data_dir_after.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="data folder (default ./.ccats or CCATS_DATA_DIR)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     by_name: dict[str, ModuleType] = {}
     for module in command_modules():
-        module.configure(subparsers.add_parser(module.NAME, help=module.HELP,
-                                               description=module.HELP,
-                                               parents=[data_dir_after]))
+        module.configure(
+            subparsers.add_parser(
+                module.NAME, help=module.HELP, description=module.HELP, parents=[data_dir_after]
+            )
+        )
         by_name[module.NAME] = module
     return parser, by_name
 

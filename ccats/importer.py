@@ -28,9 +28,9 @@ import nats
 from pydantic import ValidationError
 
 from ccats.feed import ID_FIELD, LINE, EligibilityMessage, WindowedPublisher, eligibility_message
+from shared.contract.eligibility import SOURCE_HEADER
 
 Format = Literal["jsonl", "csv"]
-SOURCE_HEADER = "Ccats-Source"
 """Names the file and line a record came from, kept with each version received."""
 
 

@@ -48,11 +48,11 @@ from shared.tasks import cancel_and_wait, raise_if_cancelling, within
 from shared.telemetry import tracer_provider_for
 
 if TYPE_CHECKING:
-    from shared.batch_consumer import BatchHandler
+    from shared.batch_consumer import BatchHandler, TransactionFactory
 
 PUBLISH_TIMEOUT_SECONDS = 5.0
-LOOP_CONNECTIONS = 4
-"""The relay's connection and three for batch consumers; more wait for one."""
+LOOP_CONNECTIONS = 5
+"""The relay's connection and four for batch consumers; more wait for one."""
 
 M = TypeVar("M", bound=BaseModel)
 EventHandler = Callable[[M, "Transaction"], Awaitable[None]]
@@ -315,16 +315,30 @@ class ServiceRuntime:
         return register
 
     def consume_batch(
-        self, subject: str, model: type[M], *, durable: str | None = None, batch_size: int = 200
+        self,
+        subject: str,
+        model: type[M],
+        *,
+        durable: str | None = None,
+        batch_size: int = 200,
+        transaction: TransactionFactory | None = None,
     ) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
         """Register a durable consumer handing a whole fetch to `handler` in one
         transaction (`shared.batch_consumer`): for events that come by the thousand,
-        where `consume`'s transaction per message is most of the cost."""
-        from shared.batch_consumer import BatchConsumer
+        where `consume`'s transaction per message is most of the cost. `transaction`
+        makes the batch's unit of work (a subclass may write its outbox rows its
+        own way, e.g. with COPY)."""
+        from shared.batch_consumer import BatchConsumer, BatchTransaction
 
         def register(handler: BatchHandler[M]) -> BatchHandler[M]:
             consumer = BatchConsumer(
-                self, subject, model, handler, durable=durable, batch_size=batch_size
+                self,
+                subject,
+                model,
+                handler,
+                durable=durable,
+                batch_size=batch_size,
+                transaction=transaction or BatchTransaction,
             )
             self.worker(f"consume {subject}")(consumer.run)
             return handler

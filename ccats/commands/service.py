@@ -11,8 +11,11 @@ HELP = "run one service alone, to scale or restart it on its own"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", choices=SERVICES)
-    parser.add_argument("--no-bootstrap", action="store_true",
-                        help="skip migrating its schema and adding missing streams")
+    parser.add_argument(
+        "--no-bootstrap",
+        action="store_true",
+        help="skip migrating its schema and adding missing streams",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,8 +12,12 @@ HELP = "run the whole system: embedded servers (unless NATS_URL/DATABASE_URL), f
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true", help="also load the demo world")
-    parser.add_argument("--nats-port", type=int, default=NATS_DEFAULT_PORT,
-                        help="embedded NATS port; another free one if taken, 0 for any")
+    parser.add_argument(
+        "--nats-port",
+        type=int,
+        default=NATS_DEFAULT_PORT,
+        help="embedded NATS port; another free one if taken, 0 for any",
+    )
     parser.add_argument(
         "--replicas",
         default=None,

@@ -1,8 +1,9 @@
 """Authorization: providers, cases and authorizations from the eligibility system (AUTH-1..4).
 
 - `eligibility.provider`, `.case` and `.authorization` are consumed a fetch at a time
-  (`intake`): every push is kept with who sent it and when (`store.versions`), and
-  only a newer version of a record is applied, whatever order the pushes arrive in.
+  (the kernel's `rt.consume_batch`): every push is kept with who sent it and when
+  (`store.versions`), and only a newer version of a record is applied, whatever
+  order the pushes arrive in.
 - An authorization is announced (`AuthorizationChanged`) once its provider and its
   case are known, with the provider's program, time zone and type, the case's adults,
   the AUTH-3 ending and the AUTH-4 age of each month; until then it waits, stored.

@@ -22,9 +22,10 @@ from services.authorization.domain import (
     changed_fields,
     ending_for,
 )
+from shared.batch_consumer import BatchTransaction
 from shared.contract.events import AuthorizationChanged
 
-from .batch import BatchTransaction, flat_event
+from .batch import flat_event
 from .bulk import Json, value_of
 from .repository import adults_by_case, ending_columns, kept_ending, provider_facts_by_id
 

@@ -23,13 +23,17 @@ from services.authorization.domain import (
     fold_versions,
     provider_after,
 )
-from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
+from shared.batch_consumer import BatchTransaction, Delivery
+from shared.contract.eligibility import (
+    SOURCE_HEADER,
+    AuthorizationRecord,
+    CaseRecord,
+    ProviderRecord,
+)
 from shared.contract.events import ProviderChanged
 
 from .announce import DERIVED, reannounce
-from .batch import BatchTransaction
 from .bulk import Json, copy_rows, update_rows, upsert_rows, value_of
-from .intake import Delivery
 from .repository import (
     authorizations_of,
     keep_receipts,
@@ -87,7 +91,7 @@ async def _fold(
                 "version": delivery.record.version,
                 "outcome": outcome.value,
                 "event_id": delivery.event_id,
-                "source": delivery.source,
+                "source": delivery.headers.get(SOURCE_HEADER),
                 "stream_sequence": delivery.sequence,
                 "state": state,
                 "received_at": now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from shared.batch_consumer import BatchTransaction, Delivery
 from shared.contract import subjects
 from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
 from shared.contract.errors import ErrorCode
@@ -20,10 +21,12 @@ from shared.service import ServiceRuntime
 
 from . import reads
 from .apply import apply_authorizations, apply_cases, apply_providers
-from .batch import BatchTransaction
-from .intake import BatchConsumer, Delivery
+from .batch import CopiedBatch
 
 Apply = Callable[..., Awaitable[None]]
+
+BATCH_SIZE = 500
+"""Records of a nightly file applied in one transaction."""
 
 
 def register(rt: ServiceRuntime) -> None:
@@ -38,8 +41,9 @@ def _consume_eligibility(rt: ServiceRuntime) -> None:
         (subjects.ELIGIBILITY_CASE, CaseRecord, apply_cases),
         (subjects.ELIGIBILITY_AUTHORIZATION, AuthorizationRecord, apply_authorizations),
     ):
-        consumer = BatchConsumer(rt, subject, model, _with_clock(rt, apply))
-        rt.worker(f"consume {subject}")(consumer.run)
+        rt.consume_batch(subject, model, batch_size=BATCH_SIZE, transaction=CopiedBatch)(
+            _with_clock(rt, apply)
+        )
 
 
 def _with_clock(rt: ServiceRuntime, apply: Apply) -> Callable[..., Awaitable[None]]:

@@ -18,6 +18,10 @@ from pydantic.networks import validate_email
 
 from shared.contract.base import ContractModel
 
+SOURCE_HEADER = "Ccats-Source"
+"""Optional header naming who sent a record (`ccats import` sets file and line); kept
+with every version received (AUTH-1)."""
+
 Program = Literal["colorado", "california", "arizona", "texas"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]

@@ -12,9 +12,10 @@ import pytest
 from nats.aio.client import Client as NatsClient
 
 from services.authorization.apply import apply_authorizations
-from services.authorization.batch import BatchTransaction
-from services.authorization.intake import BatchConsumer, Delivery
+from services.authorization.batch import CopiedBatch
+from services.authorization.handlers import BATCH_SIZE
 from services.runtime import create_runtime
+from shared.batch_consumer import BatchConsumer, BatchTransaction, Delivery
 from shared.contract.eligibility import AuthorizationRecord
 from shared.settings import Settings
 from tests.factories import authorization_record
@@ -106,7 +107,14 @@ async def _crash_in_a_batch(settings: Settings, when: str) -> None:
             raise _Crash
 
     kind = _DiesAfterCommit if when == "after_commit" else BatchConsumer
-    consumer = kind(rt, "eligibility.authorization", AuthorizationRecord, apply)
+    consumer = kind(
+        rt,
+        "eligibility.authorization",
+        AuthorizationRecord,
+        apply,
+        batch_size=BATCH_SIZE,
+        transaction=CopiedBatch,
+    )
     await rt.broker.start()
     try:
         with pytest.raises(_Crash):
@@ -114,6 +122,7 @@ async def _crash_in_a_batch(settings: Settings, when: str) -> None:
     finally:
         await rt.broker.stop()
         await rt.engine.dispose()
+        await rt.loop_engine.dispose()
 
 
 @pytest.mark.parametrize("when", ["before_commit", "after_commit"])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from nats.aio.msg import Msg
 
 from services.authorization.announce import event_ids
-from services.authorization.intake import stream_position
+from shared.batch_consumer import stream_position
 
 NAMES = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123456789", min_size=1, max_size=12)
 NUMBERS = st.integers(min_value=1, max_value=2**63)
