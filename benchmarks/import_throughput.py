@@ -46,6 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import nats
+from machine import cpu_seconds, postgres_pids  # this folder's, beside the script
 from sqlalchemy import func, select
 
 from ccats.bootstrap import declare, migrate
@@ -162,34 +163,6 @@ def generate(path: Path, lines: int) -> dict[str, int]:
 
 
 # --- measuring ----------------------------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time of these processes, from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
-def postgres_pids(data_dir: Path) -> list[int]:
-    """The postmaster and every process it started (backends, writers)."""
-    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
-                children.append(int(stat.parent.name))
-        except (FileNotFoundError, ValueError, IndexError):
-            continue
-    return [postmaster, *children]
-
 
 async def stored(engine) -> dict[str, int]:
     async with engine.connect() as conn:
