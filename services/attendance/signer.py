@@ -10,7 +10,6 @@ The checks of the taps that arrive together go in one request
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,14 +41,15 @@ class Signer:
 
 
 class SignerCheck:
-    """`await check(request)`: the signer of a tap, or the refusal to pass on."""
+    """`await check(request)`: the signer of a tap, or the refusal to pass on. The
+    request to identity carries the trace of the first tap of its batch."""
 
-    def __init__(self, rt: ServiceRuntime, log: logging.Logger) -> None:
+    def __init__(self, rt: ServiceRuntime) -> None:
         self._rt = rt
         self._checks = Coalescer(
             self._verify_many,
             name="attendance:credential checks",
-            log=log,
+            log=rt.log,
             max_batch=MAX_CREDENTIAL_CHECKS,
             batches=CHECKS_AT_ONCE,
         )

@@ -70,7 +70,7 @@ def register(rt: ServiceRuntime) -> None:
         batches=READS_AT_ONCE,
         linger_seconds=READ_LINGER_SECONDS,
     )
-    signer_of = SignerCheck(rt, rt.log)
+    signer_of = SignerCheck(rt)
 
     async def stop_writing() -> None:
         """Held for the service's life; at stop, the taps handed over are written
