@@ -247,10 +247,6 @@ class BatchConsumer(Generic[M]):
 
     # --- one fetch ---------------------------------------------------------
 
-    async def handle(self, msgs: list[Msg]) -> None:
-        """Handle one fetch: dead-letter the malformed, apply the rest together."""
-        await self._apply_fetch(len(msgs), await self._decode_all(msgs))
-
     async def _decode_all(self, msgs: list[Msg]) -> list[tuple[Msg, Delivery[M]]]:
         """The fetch's valid messages with their deliveries; the malformed are
         dead-lettered and acked."""

@@ -320,7 +320,7 @@ class ServiceRuntime:
         model: type[M],
         *,
         durable: str | None = None,
-        batch_size: int = 200,
+        batch_size: int | None = None,
         transaction: TransactionFactory | None = None,
     ) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
         """Register a durable consumer handing a whole fetch to `handler` in one
@@ -328,7 +328,7 @@ class ServiceRuntime:
         where `consume`'s transaction per message is most of the cost. `transaction`
         makes the batch's unit of work (a subclass may write its outbox rows its
         own way, e.g. with COPY)."""
-        from shared.batch_consumer import BatchConsumer, BatchTransaction
+        from shared.batch_consumer import BATCH_SIZE, BatchConsumer, BatchTransaction
 
         def register(handler: BatchHandler[M]) -> BatchHandler[M]:
             consumer = BatchConsumer(
@@ -337,7 +337,7 @@ class ServiceRuntime:
                 model,
                 handler,
                 durable=durable,
-                batch_size=batch_size,
+                batch_size=batch_size or BATCH_SIZE,
                 transaction=transaction or BatchTransaction,
             )
             self.worker(f"consume {subject}")(consumer.run)
