@@ -25,7 +25,7 @@ from .batch import CopiedBatch
 
 Apply = Callable[..., Awaitable[None]]
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 """Records of a nightly file applied in one transaction."""
 
 
