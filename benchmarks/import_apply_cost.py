@@ -50,9 +50,10 @@ async def _worker(
         apply_providers,
     )
     from services.authorization.batch import CopiedBatch
-    from shared.batch_consumer import Delivery, claim_first_deliveries
+    from shared.batch_consumer import Delivery
     from shared.contract.eligibility import AuthorizationRecord, CaseRecord, ProviderRecord
     from shared.db import async_engine
+    from shared.inbox import claim_first_deliveries
 
     if freeze:  # as the service's consumer does once started
         import gc

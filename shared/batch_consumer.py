@@ -14,7 +14,7 @@ last delivery is dead-lettered and the consumer goes on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -24,15 +24,13 @@ from opentelemetry import context, propagate
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, Text, bindparam, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.bus.deadletter import dead_letter, deadletter_subject
 from shared.bus.streams import stream_for
 from shared.contract.base import Event
 from shared.contract.errors import ErrorCode
+from shared.inbox import claim_first_deliveries
 from shared.safe_errors import describe_error
 from shared.service import ServiceRuntime, describe_validation
 from shared.tasks import cancel_and_wait, raise_if_cancelling
@@ -42,7 +40,6 @@ M = TypeVar("M", bound=BaseModel)
 BATCH_SIZE = 200
 FETCH_TIMEOUT_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
-DEAD_LETTER_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -114,31 +111,6 @@ class BatchTransaction:
                     context.detach(token)
             self._carriers[key] = carrier
         return self._carriers[key]
-
-
-async def claim_first_deliveries(
-    conn: AsyncConnection, inbox: Table, consumer: str, event_ids: Sequence[str]
-) -> set[str]:
-    """Claim each event id for `consumer` in one statement (the same statement for
-    any number of ids, so it is compiled once); those never handled before. The
-    same claim as `shared.inbox.first_delivery`, for many ids."""
-    unique = list(dict.fromkeys(event_ids))
-    if not unique:
-        return set()
-    claimed = await conn.execute(
-        upsert(inbox)
-        .from_select(
-            ["consumer", "event_id"],
-            select(
-                literal(consumer, Text),
-                func.unnest(bindparam("event_ids", type_=ARRAY(Text))),
-            ),
-        )
-        .on_conflict_do_nothing()
-        .returning(inbox.c.event_id),
-        {"event_ids": unique},
-    )
-    return set(claimed.scalars())
 
 
 def stream_position(msg: Msg) -> tuple[str, int]:
@@ -293,7 +265,9 @@ class BatchConsumer(Generic[M]):
         except ValidationError as exc:
             reason, errors = describe_validation(exc)
             self.rt.log.warning("refused a malformed message", extra={"subject": self.subject})
-            await self._dead_letter(msg, ErrorCode.malformed_message, reason, errors)
+            await self.rt.dead_letter(
+                msg, self.durable, ErrorCode.malformed_message, reason, errors
+            )
             await msg.ack()
             return None
         stream, sequence = stream_position(msg)
@@ -335,8 +309,9 @@ class BatchConsumer(Generic[M]):
             delivered = msg.metadata.num_delivered
             if delivered >= self.rt.settings.max_deliver:
                 self.rt.log.exception("giving up on a message", extra={"subject": self.subject})
-                await self._dead_letter(
+                await self.rt.dead_letter(
                     msg,
+                    self.durable,
                     ErrorCode.delivery_exhausted,
                     f"failed {delivered} times, last: {describe_error(exc)}",
                 )
@@ -350,29 +325,3 @@ class BatchConsumer(Generic[M]):
             await msg.nak(delay=min(0.5 * 2**delivered, 30.0))
             return
         await msg.ack()
-
-    async def _dead_letter(
-        self,
-        msg: Msg,
-        code: ErrorCode,
-        reason: str,
-        errors: list[dict[str, Any]] | None = None,
-    ) -> None:
-        letter = dead_letter(
-            service=self.rt.name,
-            consumer=self.durable,
-            subject=msg.subject,
-            code=code,
-            reason=reason,
-            payload=msg.data,
-            headers=dict(msg.headers or {}),
-            delivered=msg.metadata.num_delivered,
-            errors=errors,
-        )
-        target = deadletter_subject(msg.subject)
-        await self.rt.broker.connection.jetstream().publish(
-            target,
-            letter.model_dump_json().encode(),
-            stream=stream_for(target),
-            timeout=DEAD_LETTER_TIMEOUT_SECONDS,
-        )

@@ -360,8 +360,8 @@ class ServiceRuntime:
         except ValidationError as exc:
             reason, errors = describe_validation(exc)
             self.log.warning("refused a malformed message", extra={"subject": subject})
-            await self._dead_letter(
-                msg, consumer, ErrorCode.malformed_message, reason, delivered, errors
+            await self.dead_letter(
+                msg.raw_message, consumer, ErrorCode.malformed_message, reason, errors
             )
             return
         event_id = str(
@@ -376,12 +376,11 @@ class ServiceRuntime:
         except Exception as exc:
             if delivered >= self.settings.max_deliver:
                 self.log.exception("giving up on a message", extra={"subject": subject})
-                await self._dead_letter(
-                    msg,
+                await self.dead_letter(
+                    msg.raw_message,
                     consumer,
                     ErrorCode.delivery_exhausted,
                     f"failed {delivered} times, last: {describe_error(exc)}",
-                    delivered,
                 )
                 return
             self.log.warning(
@@ -391,28 +390,28 @@ class ServiceRuntime:
             )
             raise NackMessage(delay=min(0.5 * 2**delivered, 30.0)) from exc
 
-    async def _dead_letter(
+    async def dead_letter(
         self,
-        msg: NatsMessage,
+        msg: Msg,
         consumer: str,
         code: ErrorCode,
         reason: str,
-        delivered: int,
         errors: list[dict[str, Any]] | None = None,
     ) -> None:
-        subject = msg.raw_message.subject
+        """Send a JetStream message that can never be handled to `deadletter.<subject>`,
+        with why (secrets redacted, `shared.bus.deadletter`); the consumer goes on."""
         letter = dead_letter(
             service=self.name,
             consumer=consumer,
-            subject=subject,
+            subject=msg.subject,
             code=code,
             reason=reason,
-            payload=msg.body,
-            headers=dict(msg.headers),
-            delivered=delivered,
+            payload=msg.data,
+            headers=dict(msg.headers or {}),
+            delivered=msg.metadata.num_delivered,
             errors=errors,
         )
-        target = deadletter_subject(subject)
+        target = deadletter_subject(msg.subject)
         await self.broker.publish(
             letter.model_dump_json().encode(),
             target,

@@ -13,13 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, text
-from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .copy_text import copy_text
 from .json_text import Json, value_of
 
-__all__ = ["Json", "claim_keys", "copy_rows", "update_rows", "upsert_rows", "value_of"]
+__all__ = ["Json", "copy_rows", "update_rows", "upsert_rows", "value_of"]
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -113,21 +112,4 @@ async def update_rows(
             f"UPDATE {_name(table)} AS target SET {', '.join(updates)} "
             f"FROM {staging} AS staged WHERE {matches}"
         )
-    )
-
-
-async def claim_keys(
-    conn: AsyncConnection, table: Table, fixed: Mapping[str, str], column: str, keys: Sequence[str]
-) -> Result[Any]:
-    """Insert one row per key (the `fixed` columns the same in each), skipping keys
-    present already; returns the keys inserted."""
-    names = [*fixed, column]
-    values = ", ".join(f":{name}" for name in fixed)
-    return await conn.execute(
-        text(
-            f"INSERT INTO {_name(table)} ({_quoted(names)}) "
-            f"SELECT {values}, key FROM unnest(CAST(:keys AS text[])) AS keys(key) "
-            f'ON CONFLICT DO NOTHING RETURNING "{column}"'
-        ),
-        {**fixed, "keys": list(keys)},
     )
